@@ -1,0 +1,114 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface DistRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  /** Everything the action wrote anywhere: streams, output file, summary file. */
+  all: string;
+  tmp: string;
+}
+
+export interface DistOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Send this signal to the process after the given ms. */
+  killAfter?: { ms: number; signal: NodeJS.Signals };
+}
+
+/** Parse the runner's GITHUB_OUTPUT file (`name<<delimiter` heredocs, or `name=value`). */
+export function parseOutputFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const m = /^([^=<]+)<<(.+)$/.exec(line);
+    if (m) {
+      const [, name, delim] = m as unknown as [string, string, string];
+      const val: string[] = [];
+      i++;
+      while (i < lines.length && lines[i] !== delim) val.push(lines[i++] as string);
+      out[name] = val.join('\n');
+    } else if (line.includes('=')) {
+      const at = line.indexOf('=');
+      out[line.slice(0, at)] = line.slice(at + 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Run dist/<action>/index.js exactly as the runner does: inputs as INPUT_* env, GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files, a workspace directory.
+ */
+export function runDist(
+  action: string,
+  inputs: Record<string, string>,
+  opts: DistOptions = {},
+): Promise<DistRun> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `gd-dist-${action}-`));
+  const outputFile = path.join(tmp, 'output');
+  const summaryFile = path.join(tmp, 'summary');
+  const runnerTemp = path.join(tmp, 'runner-temp');
+  fs.mkdirSync(runnerTemp);
+  fs.writeFileSync(outputFile, '');
+  fs.writeFileSync(summaryFile, '');
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (
+      v !== undefined &&
+      !k.startsWith('INPUT_') &&
+      !k.startsWith('GITHUB_') &&
+      !k.startsWith('AWS_') &&
+      !k.startsWith('RUNNER_')
+    )
+      env[k] = v;
+  }
+  Object.assign(env, {
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    GITHUB_WORKSPACE: opts.cwd ?? process.cwd(),
+    RUNNER_TEMP: runnerTemp,
+    GITHUB_ACTIONS: 'true',
+  });
+  for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
+  for (const [k, v] of Object.entries(opts.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  const script = path.resolve('dist', action, 'index.js');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script], {
+      cwd: opts.cwd ?? process.cwd(),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    if (opts.killAfter) setTimeout(() => child.kill(opts.killAfter!.signal), opts.killAfter.ms);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const outputText = fs.readFileSync(outputFile, 'utf8');
+      const summary = fs.readFileSync(summaryFile, 'utf8');
+      resolve({
+        code: code ?? 1,
+        stdout,
+        stderr,
+        outputs: parseOutputFile(outputText),
+        summary,
+        all: [stdout, stderr, outputText, summary].join('\n'),
+        tmp,
+      });
+    });
+  });
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from '@jest/globals';
+import { fakeClock } from '../../../src/clock';
+import { backoffDelay, mapLimit, pollUntil, retry } from '../../../src/poll';
+import { TimeoutError } from '../../../src/errors';
+
+const throttle = () =>
+  Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+
+describe('backoffDelay', () => {
+  it('starts fast (≤ 1 s) and grows to at most 10 s', () => {
+    const mid = () => 0.5;
+    expect(backoffDelay(0, { random: mid })).toBeLessThanOrEqual(1000);
+    const delays = Array.from({ length: 20 }, (_, i) => backoffDelay(i, { random: mid }));
+    for (let i = 1; i < delays.length; i++) expect(delays[i]!).toBeGreaterThanOrEqual(delays[i - 1]!);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(10_000);
+    expect(delays[19]).toBeGreaterThan(8_000);
+  });
+});
+
+describe('pollUntil', () => {
+  it('returns the first defined value, retrying throttles', async () => {
+    const clock = fakeClock();
+    let n = 0;
+    const v = await pollUntil({
+      what: 'x',
+      timeoutMs: 60_000,
+      clock,
+      check: async () => {
+        n++;
+        if (n === 2) throw throttle();
+        return n >= 4 ? 'done' : undefined;
+      },
+    });
+    expect(v).toBe('done');
+    expect(clock.slept).toHaveLength(3);
+  });
+
+  it('throws TimeoutError when the deadline passes (a timeout never passes silently)', async () => {
+    const clock = fakeClock();
+    await expect(
+      pollUntil({ what: 'stack s', timeoutMs: 30_000, clock, check: async () => undefined }),
+    ).rejects.toBeInstanceOf(TimeoutError);
+    expect(clock.now()).toBeGreaterThanOrEqual(30_000);
+    expect(clock.now()).toBeLessThan(31_000);
+  });
+
+  it('rethrows non-throttling errors', async () => {
+    await expect(
+      pollUntil({
+        what: 'x',
+        timeoutMs: 1000,
+        clock: fakeClock(),
+        check: async () => {
+          throw new Error('boom');
+        },
+      }),
+    ).rejects.toThrow('boom');
+  });
+});
+
+describe('retry', () => {
+  it('retries throttling with full jitter, then succeeds', async () => {
+    const clock = fakeClock();
+    let n = 0;
+    const v = await retry(async () => (++n < 3 ? Promise.reject(throttle()) : 'ok'), {
+      clock,
+      random: () => 1,
+    });
+    expect(v).toBe('ok');
+    expect(clock.slept).toEqual([300, 600]);
+  });
+  it('does not retry other errors', async () => {
+    let n = 0;
+    await expect(
+      retry(
+        async () => {
+          n++;
+          throw new Error('no');
+        },
+        { clock: fakeClock() },
+      ),
+    ).rejects.toThrow('no');
+    expect(n).toBe(1);
+  });
+});
+
+describe('mapLimit', () => {
+  it('bounds concurrency and keeps every result even when one rejects', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const res = await mapLimit([1, 2, 3, 4, 5, 6], 2, async (x) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      inFlight--;
+      if (x === 3) throw new Error('three');
+      return x * 10;
+    });
+    expect(peak).toBe(2);
+    expect(res.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect(res[5]).toEqual({ status: 'fulfilled', value: 60 });
+  });
+});
