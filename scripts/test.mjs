@@ -7,7 +7,8 @@ import path from 'node:path';
 import { motoAvailable, startMoto } from './moto.mjs';
 
 const which = process.argv[2] ?? 'all'; // all | unit | integration | dist
-const extra = process.argv.slice(3);
+// Optional path patterns after the kind narrow the run (e.g. `node scripts/test.mjs unit test/unit/helm-guard`).
+const only = process.argv.slice(3);
 const jestBin = path.resolve('node_modules/jest/bin/jest.js');
 const resultsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-jest-'));
 
