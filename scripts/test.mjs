@@ -23,8 +23,7 @@ function runJest(label, roots, env) {
         jestBin,
         '--json',
         `--outputFile=${out}`,
-        ...roots,
-        ...extra,
+        ...(only.length ? only : roots),
       ],
       { stdio: 'inherit', env: { ...process.env, ...env } },
     );
