@@ -1,0 +1,382 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { InputError } from '../../../src/errors';
+import {
+  bool,
+  list,
+  oneOf,
+  optional,
+  printable,
+  required,
+  resolveInWorkspace,
+  workspaceRoot,
+  type InputGetter,
+} from '../../../src/inputs';
+import type { Masker } from '../../../src/mask';
+import { maskSecret } from '../../../src/mask';
+import { compareSemver, parseSemver, parseSemverLoose, type SemVer } from './semver';
+
+/** Every input in action.yml (a test keeps the two in step). */
+export const INPUTS = [
+  'release',
+  'namespace',
+  'chart',
+  'version',
+  'on-downgrade',
+  'on-chart-mismatch',
+  'upgrade',
+  'values',
+  'set',
+  'set-secret',
+  'atomic',
+  'wait',
+  'timeout',
+  'kube-context',
+  'extra-args',
+  'helm-path',
+] as const;
+
+/** Every output in action.yml. */
+export const OUTPUTS = ['installed-version', 'installed-chart', 'pinned-version', 'decision', 'should-upgrade'] as const;
+
+export const ON_DOWNGRADE = ['fail', 'skip', 'allow'] as const;
+export const ON_CHART_MISMATCH = ['fail', 'allow'] as const;
+export type OnDowngrade = (typeof ON_DOWNGRADE)[number];
+export type OnChartMismatch = (typeof ON_CHART_MISMATCH)[number];
+
+/** Defaults, shared with the action.yml test (defaults there must equal these). */
+export const DEFAULTS = {
+  'on-downgrade': 'fail',
+  'on-chart-mismatch': 'fail',
+  upgrade: 'false',
+  atomic: 'false',
+  wait: 'false',
+  'helm-path': 'helm',
+} as const;
+
+export interface ChartRef {
+  /** The reference exactly as given, passed to `helm upgrade`. */
+  ref: string;
+  kind: 'repo' | 'oci' | 'url' | 'path';
+  /** Chart name compared with the installed release's chart. */
+  name: string;
+  /** For a local chart directory: its Chart.yaml version. */
+  localVersion?: string;
+}
+
+export interface KeyValue {
+  key: string;
+  value: string;
+}
+
+export interface HelmGuardInputs {
+  release: string;
+  namespace: string;
+  chart?: ChartRef;
+  /** Pinned version without a leading `v`. */
+  version: string;
+  pinned: SemVer;
+  onDowngrade: OnDowngrade;
+  onChartMismatch: OnChartMismatch;
+  upgrade: boolean;
+  /** Absolute paths inside the workspace. */
+  values: string[];
+  set: KeyValue[];
+  setSecret: KeyValue[];
+  atomic: boolean;
+  wait: boolean;
+  timeout?: string;
+  kubeContext?: string;
+  extraArgs: string[];
+  helmPath: string;
+}
+
+/** DNS-1123 subdomain (Helm's own release-name rule), at most 53 characters. */
+export const RELEASE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const RELEASE_MAX = 53;
+/** DNS-1123 label, at most 63 characters. */
+export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const NAMESPACE_MAX = 63;
+export const CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,249}$/;
+/** Go duration, as `helm --timeout` takes it: 300s, 5m, 1h30m, 5m0s. */
+export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+const CONTROL = /[\x00-\x1f\x7f]/;
+// eslint-disable-next-line no-control-regex -- rejecting control characters and whitespace is the point
+const WS_OR_CONTROL = /[\s\x00-\x1f\x7f]/;
+
+/**
+ * extra-args that would make the upgrade target something other than what the guard checked: another
+ * version, namespace or cluster. `-n` is caught inside short-flag clusters too (`-in foo` = `-i -n foo`).
+ */
+const FORBIDDEN_LONG = /^--(version|namespace|kube-context|kubeconfig|kube-[a-z-]+)(=|$)/;
+const FORBIDDEN_SHORT = /^-[A-Za-z]*n/;
+
+export function validateRelease(v: string): string {
+  if (v.length > RELEASE_MAX || !RELEASE_NAME.test(v)) {
+    throw new InputError(
+      `Input 'release' is not a valid Helm release name: '${printable(v)}' (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most ${RELEASE_MAX} characters).`,
+    );
+  }
+  return v;
+}
+
+export function validateNamespace(v: string): string {
+  if (v.length > NAMESPACE_MAX || !NAMESPACE_NAME.test(v)) {
+    throw new InputError(
+      `Input 'namespace' is not a valid Kubernetes namespace: '${printable(v)}' (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${NAMESPACE_MAX} characters).`,
+    );
+  }
+  return v;
+}
+
+function parsePinned(v: string): SemVer {
+  const s = parseSemver(v);
+  if (!s) {
+    throw new InputError(
+      `Input 'version' must be a SemVer version such as 4.13.0 or v1.2.3-rc.1, got '${printable(v)}'.`,
+    );
+  }
+  return s;
+}
+
+/** Chart file name `name-1.2.3.tgz` → `name` (the version is the first `-<digit>` part that parses). */
+function nameFromArchive(file: string): string {
+  const base = file.replace(/\.tgz$|\.tar\.gz$/, '');
+  for (let i = base.indexOf('-'); i > 0; i = base.indexOf('-', i + 1)) {
+    if (parseSemverLoose(base.slice(i + 1))) return base.slice(0, i);
+  }
+  return base;
+}
+
+function chartName(name: string, ref: string): string {
+  if (!CHART_NAME.test(name)) {
+    throw new InputError(
+      `Input 'chart' does not end in a valid chart name: '${printable(ref)}' (got name '${printable(name)}').`,
+    );
+  }
+  return name;
+}
+
+function readLocalChart(dir: string, ref: string): { name?: string; version?: string } {
+  const file = path.join(dir, 'Chart.yaml');
+  if (!fs.existsSync(file)) return {};
+  try {
+    const doc = parseYaml(fs.readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown } | null;
+    return {
+      name: typeof doc?.name === 'string' ? doc.name : undefined,
+      version: typeof doc?.version === 'string' ? doc.version : undefined,
+    };
+  } catch (e) {
+    throw new InputError(`Input 'chart': cannot read ${printable(ref)}/Chart.yaml: ${(e as Error).message}`);
+  }
+}
+
+export function parseChartRef(ref: string, root = workspaceRoot()): ChartRef {
+  if (ref.length > 1024) throw new InputError(`Input 'chart' is too long (${ref.length} characters).`);
+  if (WS_OR_CONTROL.test(ref)) {
+    throw new InputError(`Input 'chart' must not contain whitespace or control characters: '${printable(ref)}'.`);
+  }
+  if (ref.startsWith('-')) {
+    throw new InputError(`Input 'chart' must not start with '-': '${printable(ref)}'.`);
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase();
+  if (scheme === 'oci') {
+    const m = /^oci:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._-]+)+$/.exec(ref);
+    if (!m) {
+      throw new InputError(
+        `Input 'chart' is not a valid OCI reference: '${printable(ref)}' (expected oci://registry/path/name, without a tag or digest: the version comes from the 'version' input).`,
+      );
+    }
+    return { ref, kind: 'oci', name: chartName(ref.slice(ref.lastIndexOf('/') + 1), ref) };
+  }
+  if (scheme === 'https' || scheme === 'http') {
+    let url: URL;
+    try {
+      url = new URL(ref);
+    } catch {
+      throw new InputError(`Input 'chart' is not a valid URL: '${printable(ref)}'.`);
+    }
+    const file = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
+    return { ref, kind: 'url', name: chartName(nameFromArchive(file), ref) };
+  }
+  if (scheme) {
+    throw new InputError(
+      `Input 'chart' uses an unsupported scheme '${printable(scheme)}://' (use repo/name, a path, oci:// or https://).`,
+    );
+  }
+  const looksLocal =
+    ref === '.' ||
+    ref.startsWith('./') ||
+    ref.startsWith('../') ||
+    ref.startsWith('/') ||
+    /\.(tgz|tar\.gz)$/.test(ref) ||
+    ref.split('/').length !== 2;
+  if (!looksLocal) {
+    const [repo, name] = ref.split('/') as [string, string];
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(repo)) {
+      throw new InputError(`Input 'chart' has an invalid repository name: '${printable(ref)}'.`);
+    }
+    return { ref, kind: 'repo', name: chartName(name, ref) };
+  }
+  const abs = resolveInWorkspace(ref, 'chart', root);
+  if (/\.(tgz|tar\.gz)$/.test(abs)) {
+    return { ref, kind: 'path', name: chartName(nameFromArchive(path.basename(abs)), ref) };
+  }
+  const local = fs.existsSync(abs) && fs.statSync(abs).isDirectory() ? readLocalChart(abs, ref) : {};
+  return {
+    ref,
+    kind: 'path',
+    name: chartName(local.name ?? path.basename(abs), ref),
+    ...(local.version !== undefined ? { localVersion: local.version } : {}),
+  };
+}
+
+/** `key=value` lines. Error messages name the line and key, never the value (set-secret). */
+function keyValues(get: InputGetter, input: string, secret: boolean, mask?: Masker): KeyValue[] {
+  const out: KeyValue[] = [];
+  const lines = list(get, input);
+  lines.forEach((line, i) => {
+    const at = line.indexOf('=');
+    const key = at < 0 ? line : line.slice(0, at).trim();
+    const value = at < 0 ? '' : line.slice(at + 1);
+    // Mask first: nothing below may print the value, but the runner should know it before anything else happens.
+    if (secret && mask && at >= 0) maskSecret(value, mask);
+    const shownKey = secret && at < 0 ? '(hidden)' : `'${printable(key)}'`;
+    if (at < 0) {
+      throw new InputError(`Input '${input}' line ${i + 1}: expected key=value, the key ${shownKey} has no '='.`);
+    }
+    if (key === '' || key.startsWith('-') || WS_OR_CONTROL.test(key) || key.includes(',')) {
+      throw new InputError(
+        `Input '${input}' line ${i + 1}: invalid key ${shownKey} (no leading '-', whitespace, commas or control characters).`,
+      );
+    }
+    if (CONTROL.test(value)) {
+      throw new InputError(
+        `Input '${input}' line ${i + 1} (key ${shownKey}): the value contains control characters.`,
+      );
+    }
+    out.push({ key, value });
+  });
+  return out;
+}
+
+function extraArgs(get: InputGetter): string[] {
+  const args = list(get, 'extra-args');
+  for (const a of args) {
+    if (CONTROL.test(a)) {
+      throw new InputError(`Input 'extra-args': '${printable(a)}' contains control characters.`);
+    }
+    if (FORBIDDEN_LONG.test(a) || (FORBIDDEN_SHORT.test(a) && !a.startsWith('--'))) {
+      throw new InputError(
+        `Input 'extra-args' must not override the guarded target: '${printable(a)}' (version, namespace and cluster come only from the version, namespace and kube-context inputs).`,
+      );
+    }
+    if (a.startsWith('-') && /\s/.test(a)) {
+      throw new InputError(
+        `Input 'extra-args' takes one argument per line: '${printable(a)}' (write the flag and its value on separate lines, or use --flag=value).`,
+      );
+    }
+  }
+  return args;
+}
+
+export interface ParseOptions {
+  /** Register secret values with the runner as soon as they are read (main passes core's masker). */
+  mask?: Masker;
+  /** Workspace root for values files and local charts (default GITHUB_WORKSPACE or cwd). */
+  workspace?: string;
+}
+
+/** Parse and validate every input (L1). Throws InputError with one clear sentence; never calls helm. */
+export function parseInputs(get: InputGetter, opts: ParseOptions = {}): HelmGuardInputs {
+  const root = opts.workspace ?? workspaceRoot();
+  // Secrets first, so they are masked even if a later input is invalid.
+  const setSecret = keyValues(get, 'set-secret', true, opts.mask);
+  const release = validateRelease(required(get, 'release'));
+  const namespace = validateNamespace(required(get, 'namespace'));
+  const versionText = required(get, 'version');
+  const pinned = parsePinned(versionText);
+  const chartText = optional(get, 'chart');
+  const chart = chartText === undefined ? undefined : parseChartRef(chartText, root);
+  const onDowngrade = oneOf(get, 'on-downgrade', ON_DOWNGRADE, DEFAULTS['on-downgrade']);
+  const onChartMismatch = oneOf(get, 'on-chart-mismatch', ON_CHART_MISMATCH, DEFAULTS['on-chart-mismatch']);
+  const upgrade = bool(get, 'upgrade', false);
+  const atomic = bool(get, 'atomic', false);
+  const wait = bool(get, 'wait', false);
+
+  const timeout = optional(get, 'timeout');
+  if (timeout !== undefined && !GO_DURATION.test(timeout)) {
+    throw new InputError(`Input 'timeout' must be a duration such as 300s, 5m or 1h30m, got '${printable(timeout)}'.`);
+  }
+  const kubeContext = optional(get, 'kube-context');
+  if (kubeContext !== undefined && (WS_OR_CONTROL.test(kubeContext) || kubeContext.startsWith('-') || kubeContext.length > 253)) {
+    throw new InputError(
+      `Input 'kube-context' is not a valid context name: '${printable(kubeContext)}' (no whitespace, no leading '-', at most 253 characters).`,
+    );
+  }
+  const helmPath = optional(get, 'helm-path') ?? DEFAULTS['helm-path'];
+  if (CONTROL.test(helmPath) || helmPath.startsWith('-')) {
+    throw new InputError(`Input 'helm-path' is not a valid executable: '${printable(helmPath)}'.`);
+  }
+
+  const values = list(get, 'values').map((p) => {
+    const abs = resolveInWorkspace(p, 'values', root);
+    if (!fs.existsSync(abs) || !fs.statSync(abs).isFile()) {
+      throw new InputError(`Input 'values': file '${printable(p)}' does not exist in the workspace.`);
+    }
+    return abs;
+  });
+  const set = keyValues(get, 'set', false);
+  const extra = extraArgs(get);
+
+  if (!upgrade) {
+    const upgradeOnly: [string, boolean][] = [
+      ['values', values.length > 0],
+      ['set', set.length > 0],
+      ['set-secret', setSecret.length > 0],
+      ['extra-args', extra.length > 0],
+      ['atomic', optional(get, 'atomic') !== undefined && atomic],
+      ['wait', optional(get, 'wait') !== undefined && wait],
+      ['timeout', timeout !== undefined],
+    ];
+    const given = upgradeOnly.filter(([, g]) => g).map(([n]) => n);
+    if (given.length) {
+      throw new InputError(
+        `Input${given.length > 1 ? 's' : ''} ${given.map((n) => `'${n}'`).join(', ')} only apply with 'upgrade: true'; set upgrade: true or pass them to your own helm step.`,
+      );
+    }
+  } else if (!chart) {
+    throw new InputError("Input 'chart' is required with 'upgrade: true'.");
+  }
+
+  if (chart?.localVersion !== undefined) {
+    const local = parseSemverLoose(chart.localVersion);
+    if (!local || compareSemver(local, pinned) !== 0) {
+      throw new InputError(
+        `Input 'chart' is a local chart at version '${printable(chart.localVersion)}' but 'version' is ${pinned.raw}; helm ignores --version for local charts, so the pin would not hold. Update Chart.yaml or the version input.`,
+      );
+    }
+  }
+
+  return {
+    release,
+    namespace,
+    ...(chart ? { chart } : {}),
+    version: pinned.raw,
+    pinned,
+    onDowngrade,
+    onChartMismatch,
+    upgrade,
+    values,
+    set,
+    setSecret,
+    atomic,
+    wait,
+    ...(timeout !== undefined ? { timeout } : {}),
+    ...(kubeContext !== undefined ? { kubeContext } : {}),
+    extraArgs: extra,
+    helmPath,
+  };
+}
