@@ -22,13 +22,14 @@ export interface HelmRunOptions {
 export type HelmRunner = (args: string[], opts?: HelmRunOptions) => Promise<HelmResult>;
 
 /** The real runner: @actions/exec, silent (we print what we choose, redacted), exit code returned, never thrown. */
-export function execHelmRunner(helmPath: string): HelmRunner {
+export function execHelmRunner(helmPath: string, env?: Record<string, string>): HelmRunner {
   return async (args, opts = {}) => {
     try {
       const onLine = opts.onLine;
       return await getExecOutput(helmPath, args, {
         ignoreReturnCode: true,
         silent: true,
+        ...(env ? { env } : {}),
         ...(onLine
           ? { listeners: { stdline: (l: string) => onLine(l, 'stdout'), errline: (l: string) => onLine(l, 'stderr') } }
           : {}),
