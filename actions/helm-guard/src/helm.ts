@@ -5,7 +5,9 @@
 import { getExecOutput } from '@actions/exec';
 import type { InstalledRelease } from './guard';
 import type { HelmGuardInputs } from './inputs';
-import { parseSemverLoose } from './semver';
+import { splitChartVersion } from './split';
+
+export { splitChartVersion };
 
 export interface HelmResult {
   exitCode: number;
@@ -152,23 +154,6 @@ export function parseMetadata(stdout: string): InstalledRelease {
     status: str(doc.status) ?? '',
     ...(str(doc.deployedAt) !== undefined ? { deployedAt: str(doc.deployedAt) } : {}),
   };
-}
-
-/**
- * Split `helm list`'s chart column (`name-version`) at the version. Chart names may contain hyphens and
- * digits and versions may have pre-release parts (`ingress-nginx-4.13.0-rc.1`): prefer the expected name
- * when it fits, else the first `-` whose remainder is a valid version.
- */
-export function splitChartVersion(s: string, expectedName?: string): { chart: string; version: string } {
-  if (expectedName && s.startsWith(`${expectedName}-`)) {
-    const version = s.slice(expectedName.length + 1);
-    if (parseSemverLoose(version)) return { chart: expectedName, version };
-  }
-  for (let i = s.indexOf('-'); i > 0; i = s.indexOf('-', i + 1)) {
-    const version = s.slice(i + 1);
-    if (/^v?\d/.test(version) && parseSemverLoose(version)) return { chart: s.slice(0, i), version };
-  }
-  return { chart: s, version: '' };
 }
 
 /** `helm list -o json` rows; the row whose name is exactly the release (or undefined). */

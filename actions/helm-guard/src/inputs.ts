@@ -16,6 +16,7 @@ import {
 import type { Masker } from '../../../src/mask';
 import { maskSecret } from '../../../src/mask';
 import { compareSemver, parseSemver, parseSemverLoose, type SemVer } from './semver';
+import { splitChartVersion } from './split';
 
 /** Every input in action.yml (a test keeps the two in step). */
 export const INPUTS = [
@@ -144,10 +145,7 @@ function parsePinned(v: string): SemVer {
 /** Chart file name `name-1.2.3.tgz` → `name` (the version is the first `-<digit>` part that parses). */
 function nameFromArchive(file: string): string {
   const base = file.replace(/\.tgz$|\.tar\.gz$/, '');
-  for (let i = base.indexOf('-'); i > 0; i = base.indexOf('-', i + 1)) {
-    if (parseSemverLoose(base.slice(i + 1))) return base.slice(0, i);
-  }
-  return base;
+  return splitChartVersion(base).chart;
 }
 
 function chartName(name: string, ref: string): string {
@@ -212,7 +210,9 @@ export function parseChartRef(ref: string, root = workspaceRoot()): ChartRef {
     ref.startsWith('../') ||
     ref.startsWith('/') ||
     /\.(tgz|tar\.gz)$/.test(ref) ||
-    ref.split('/').length !== 2;
+    ref.split('/').length !== 2 ||
+    // Like Helm: a reference that exists as a local path is a local chart.
+    fs.existsSync(path.resolve(root, ref));
   if (!looksLocal) {
     const [repo, name] = ref.split('/') as [string, string];
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(repo)) {
