@@ -1,0 +1,309 @@
+/**
+ * Sticky PR comments: one comment per (action, stack, environment), found by a hidden marker and updated in
+ * place on every run. A comment is a side channel: any failure is a visible warning that says what is
+ * missing, never an exception and never a failed deploy (L2).
+ */
+import fs from 'node:fs';
+import { getOctokit } from '@actions/github';
+import { errorMessage } from './errors';
+import type { Logger } from './log';
+
+export type Octokit = ReturnType<typeof getOctokit>;
+export type CommentMode = 'auto' | 'always' | 'never';
+
+/** GitHub rejects issue/PR comment bodies longer than this many characters. */
+export const MAX_COMMENT_CHARS = 65_536;
+
+/** The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. */
+export function createOctokit(
+  token: string,
+  baseUrl: string | undefined = process.env.GITHUB_API_URL,
+): Octokit {
+  return getOctokit(token, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {});
+}
+
+export interface CommentTarget {
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  /** The PR comes from a fork (its `pull_request` token is read-only). */
+  fromFork?: boolean;
+}
+
+export interface CommentTargetResult {
+  target?: CommentTarget;
+  /** Why there is (or is not) a target, one readable line. */
+  reason: string;
+  /** True when skipping deserves a warning (the user asked for a comment and cannot get one). */
+  warning: boolean;
+}
+
+export interface ResolveCommentTargetOptions {
+  mode: CommentMode;
+  token?: string;
+  /** GITHUB_EVENT_NAME. */
+  eventName?: string;
+  /** GITHUB_EVENT_PATH; read when `payload` is not given. */
+  eventPath?: string;
+  payload?: Record<string, unknown>;
+  /** GITHUB_REPOSITORY (`owner/repo`). */
+  repository?: string;
+  /** An explicit PR number (e.g. an input) wins over the event. */
+  prNumber?: number;
+  /** `always` on push/dispatch: look up the open PR for this commit (GITHUB_SHA) with `octokit`. */
+  sha?: string;
+  octokit?: Octokit;
+}
+
+const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
+
+interface PayloadPR {
+  number?: number;
+  head?: { repo?: { full_name?: string; fork?: boolean } | null };
+  base?: { repo?: { full_name?: string } };
+}
+
+function readPayload(o: ResolveCommentTargetOptions): Record<string, unknown> | string {
+  if (o.payload) return o.payload;
+  if (!o.eventPath) return {};
+  try {
+    return JSON.parse(fs.readFileSync(o.eventPath, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    return `could not read the event payload ${o.eventPath}: ${errorMessage(e)}`;
+  }
+}
+
+function splitRepo(
+  repository: string | undefined,
+  payload: Record<string, unknown>,
+): { owner: string; repo: string } | undefined {
+  const full = repository ?? (payload.repository as { full_name?: string } | undefined)?.full_name ?? '';
+  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(full);
+  return m ? { owner: m[1] as string, repo: m[2] as string } : undefined;
+}
+
+function isFork(pr: PayloadPR | undefined): boolean {
+  if (!pr) return false;
+  const head = pr.head?.repo;
+  if (!head) return false;
+  if (head.fork === true && head.full_name !== pr.base?.repo?.full_name) return true;
+  return !!head.full_name && !!pr.base?.repo?.full_name && head.full_name !== pr.base.repo.full_name;
+}
+
+/**
+ * Where to comment, if anywhere. `auto`: pull_request / pull_request_target events with a token. `always`:
+ * also issue_comment on a PR, and push/other events when the commit belongs to an open PR (looked up with
+ * `octokit`), otherwise a warning. `never`: never.
+ */
+export async function resolveCommentTarget(o: ResolveCommentTargetOptions): Promise<CommentTargetResult> {
+  if (o.mode === 'never') return { reason: 'PR comments are disabled (pr-comment: never)', warning: false };
+  const event = o.eventName ?? '';
+  const always = o.mode === 'always';
+  if (!o.token) {
+    const onPr = PR_EVENTS.has(event);
+    return {
+      reason: 'no GitHub token: the plan is not posted as a PR comment (pass `github-token`)',
+      warning: always || onPr,
+    };
+  }
+  const payload = readPayload(o);
+  if (typeof payload === 'string') return { reason: payload, warning: always || PR_EVENTS.has(event) };
+  const where = splitRepo(o.repository, payload);
+  if (!where)
+    return {
+      reason: 'GITHUB_REPOSITORY is not set: cannot tell which repository to comment on',
+      warning: always,
+    };
+
+  if (o.prNumber !== undefined && o.prNumber > 0)
+    return {
+      target: { ...where, issueNumber: o.prNumber },
+      reason: `PR #${o.prNumber} (given explicitly)`,
+      warning: false,
+    };
+
+  if (PR_EVENTS.has(event)) {
+    const pr = payload.pull_request as PayloadPR | undefined;
+    const n = pr?.number ?? (payload.number as number | undefined);
+    if (typeof n === 'number' && n > 0)
+      return {
+        target: { ...where, issueNumber: n, fromFork: isFork(pr) },
+        reason: `${event} event for PR #${n}`,
+        warning: false,
+      };
+    return { reason: `${event} event without a pull request number in its payload`, warning: true };
+  }
+  if (!always)
+    return {
+      reason: `not a pull request event (${event || 'unknown event'}): no PR comment (set pr-comment: always to comment on the PR of this commit)`,
+      warning: false,
+    };
+
+  if (event === 'issue_comment') {
+    const issue = payload.issue as { number?: number; pull_request?: unknown } | undefined;
+    if (issue?.pull_request && typeof issue.number === 'number')
+      return {
+        target: { ...where, issueNumber: issue.number },
+        reason: `comment on PR #${issue.number}`,
+        warning: false,
+      };
+    return {
+      reason: 'issue_comment event on an issue, not a pull request: no PR to comment on',
+      warning: true,
+    };
+  }
+  const sha = o.sha ?? (payload.after as string | undefined);
+  if (!sha || !o.octokit)
+    return {
+      reason: `${event || 'this'} event: no pull request number and no commit to look one up`,
+      warning: true,
+    };
+  try {
+    const res = await o.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+      ...where,
+      commit_sha: sha,
+      per_page: 100,
+    });
+    const open = res.data.filter((p) => p.state === 'open');
+    const pr = open.find((p) => p.head?.sha === sha) ?? open[0];
+    if (pr)
+      return {
+        target: { ...where, issueNumber: pr.number },
+        reason: `open PR #${pr.number} for commit ${sha.slice(0, 12)}`,
+        warning: false,
+      };
+    return {
+      reason: `${event} event: commit ${sha.slice(0, 12)} belongs to no open pull request`,
+      warning: true,
+    };
+  } catch (e) {
+    return {
+      reason: `could not look up the pull request of commit ${sha.slice(0, 12)}: ${errorMessage(e)}`,
+      warning: true,
+    };
+  }
+}
+
+export interface CommentMarker {
+  action: string;
+  stack: string;
+  environment?: string;
+}
+
+function markerPart(s: string | undefined): string {
+  const v = (s ?? '').replace(/[^A-Za-z0-9._/-]/g, '_');
+  return v || '-';
+}
+
+/** `<!-- guarded-deploy:<action>:<stack>:<environment> -->` (characters outside `[A-Za-z0-9._/-]` become `_`). */
+export function markerFor(m: CommentMarker): string {
+  return `<!-- guarded-deploy:${markerPart(m.action)}:${markerPart(m.stack)}:${markerPart(m.environment)} -->`;
+}
+
+/** Marker + body, cut at a line break (with a note) so the whole comment stays ≤ 65,536 characters. */
+export function commentBody(marker: string, body: string, max = MAX_COMMENT_CHARS): string {
+  const full = `${marker}\n${body}`;
+  if (full.length <= max) return full;
+  const note =
+    '\n\n_… cut to fit the 65,536-character comment limit; the full text is in the job summary._\n';
+  let cut = full.slice(0, max - note.length);
+  const nl = cut.lastIndexOf('\n');
+  if (nl > marker.length) cut = cut.slice(0, nl);
+  // Never leave half a surrogate pair.
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut + note;
+}
+
+export interface UpsertOptions {
+  octokit: Octokit;
+  owner: string;
+  repo: string;
+  issueNumber: number;
+  marker: CommentMarker;
+  body: string;
+  log: Logger;
+  fromFork?: boolean;
+}
+
+export interface UpsertResult {
+  id: number;
+  action: 'created' | 'updated';
+  url?: string;
+}
+
+function statusOf(e: unknown): number | undefined {
+  const s = (e as { status?: unknown } | undefined)?.status;
+  return typeof s === 'number' ? s : undefined;
+}
+
+/** One warning line that says what is missing (L2). */
+export function commentFailureMessage(e: unknown, where: string, fromFork = false): string {
+  const status = statusOf(e);
+  const fork = fromFork ? ' This PR comes from a fork, so its `pull_request` token is read-only.' : '';
+  if (status === 403 || status === 404) {
+    return (
+      `PR comment not posted on ${where} (HTTP ${status}): the token lacks \`pull-requests: write\` (or \`issues: write\`) permission; ` +
+      'fork PRs get a read-only token — grant `permissions: pull-requests: write` to the job, or comment from a ' +
+      `\`pull_request_target\`/\`workflow_run\` workflow.${fork} The plan is in the job summary. (${errorMessage(e)})`
+    );
+  }
+  if (status === 401) return `PR comment not posted on ${where} (HTTP 401): the token is invalid or expired.`;
+  return `PR comment not posted on ${where}${status ? ` (HTTP ${status})` : ''}: ${errorMessage(e)}. The plan is in the job summary.`;
+}
+
+/**
+ * Create or update the one comment carrying this marker. Pages through every comment (100 per page);
+ * updates the first marked comment in place, or creates it. Never throws: failures are warnings and
+ * return `undefined`.
+ */
+export async function upsertStickyComment(o: UpsertOptions): Promise<UpsertResult | undefined> {
+  const where = `${o.owner}/${o.repo}#${o.issueNumber}`;
+  const subject = `${o.marker.action} ${o.marker.stack}${o.marker.environment ? ` (${o.marker.environment})` : ''}`;
+  try {
+    const marker = markerFor(o.marker);
+    const body = commentBody(marker, o.body);
+    let found: { id: number } | undefined;
+    let duplicates = 0;
+    for await (const page of o.octokit.paginate.iterator(o.octokit.rest.issues.listComments, {
+      owner: o.owner,
+      repo: o.repo,
+      issue_number: o.issueNumber,
+      per_page: 100,
+    })) {
+      for (const c of page.data) {
+        if (!c.body?.trimStart().startsWith(marker)) continue;
+        if (found) duplicates++;
+        else found = { id: c.id };
+      }
+    }
+    if (duplicates > 0)
+      o.log.debug(
+        `${duplicates} more comment(s) on ${where} carry the marker for ${subject}; updating the first`,
+      );
+    if (found) {
+      const res = await o.octokit.rest.issues.updateComment({
+        owner: o.owner,
+        repo: o.repo,
+        comment_id: found.id,
+        body,
+      });
+      o.log.info(`Updated the plan comment for ${subject} on ${where}: ${res.data.html_url ?? res.data.id}`);
+      return { id: res.data.id, action: 'updated', url: res.data.html_url };
+    }
+    const res = await o.octokit.rest.issues.createComment({
+      owner: o.owner,
+      repo: o.repo,
+      issue_number: o.issueNumber,
+      body,
+    });
+    o.log.info(`Posted the plan comment for ${subject} on ${where}: ${res.data.html_url ?? res.data.id}`);
+    return { id: res.data.id, action: 'created', url: res.data.html_url };
+  } catch (e) {
+    try {
+      o.log.warning(`${subject}: ${commentFailureMessage(e, where, o.fromFork)}`);
+    } catch {
+      // A logger failure must not fail the deploy either.
+    }
+    return undefined;
+  }
+}
