@@ -40,7 +40,7 @@ export function parseEnvVars(text: string, input = 'environment-variables'): Env
   const lines = trimmed.split(/\r?\n/);
   const meaningful = lines.filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
   const looksLikeDotenv =
-    !trimmed.startsWith('{') && meaningful.every((l) => /^\s*[A-Za-z_][A-Za-z0-9_]*\s*=/.test(l));
+    !trimmed.startsWith('{') && meaningful.every((l) => /^\s*[^\s=:"'{}[\]#]+\s*=/.test(l));
   return looksLikeDotenv ? parseDotenv(lines, input) : parseMap(trimmed, input);
 }
 
