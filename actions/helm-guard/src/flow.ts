@@ -80,7 +80,9 @@ export async function readRelease(
   const source: ReleaseSource = 'helm list (fallback for Helm < 3.13)';
   const list = await helm(listArgs(i));
   if (list.exitCode !== 0) {
-    throw new Error(`helm list failed for ${subject} (exit ${list.exitCode}): ${firstErrorLine(list.stderr)}`);
+    throw new Error(
+      `helm list failed for ${subject} (exit ${list.exitCode}): ${firstErrorLine(list.stderr)}`,
+    );
   }
   try {
     const installed = parseList(list.stdout, i.release, i.chart?.name);
@@ -135,17 +137,25 @@ export async function runHelmGuard(i: HelmGuardInputs, deps: FlowDeps): Promise<
     'should-upgrade': String(verdict.shouldUpgrade),
   });
 
-  const result: FlowResult = { ...(installed ? { installed } : {}), source, verdict, ...(version ? { helmVersion: version } : {}) };
+  const result: FlowResult = {
+    ...(installed ? { installed } : {}),
+    source,
+    verdict,
+    ...(version ? { helmVersion: version } : {}),
+  };
 
   if (!verdict.error && i.upgrade && verdict.shouldUpgrade) {
     const cmd = upgradeArgs(i);
     result.command = redact(commandLine(i.helmPath, cmd.display), secrets);
-    const r = await log.group(`${subject}: helm upgrade --install ${i.chart?.name ?? ''} ${i.version}`, async () => {
-      say(`$ ${result.command}`);
-      return helm(cmd.args, {
-        onLine: (line, stream) => (stream === 'stderr' ? say(`[stderr] ${line}`) : say(line)),
-      });
-    });
+    const r = await log.group(
+      `${subject}: helm upgrade --install ${i.chart?.name ?? ''} ${i.version}`,
+      async () => {
+        say(`$ ${result.command}`);
+        return helm(cmd.args, {
+          onLine: (line, stream) => (stream === 'stderr' ? say(`[stderr] ${line}`) : say(line)),
+        });
+      },
+    );
     result.upgradeExitCode = r.exitCode;
   } else if (i.upgrade && !verdict.error) {
     say('Not running helm upgrade: the guard decided against it.');
@@ -167,7 +177,12 @@ export function summaryMarkdown(i: HelmGuardInputs, r: FlowResult): string {
   const rows: unknown[][] = [
     ['Release', code(i.release)],
     ['Namespace', code(i.namespace)],
-    ['Installed', x ? `${x.chart} ${x.version} (status ${x.status || '?'}, revision ${x.revision ?? '?'})` : 'not installed'],
+    [
+      'Installed',
+      x
+        ? `${x.chart} ${x.version} (status ${x.status || '?'}, revision ${x.revision ?? '?'})`
+        : 'not installed',
+    ],
     ['Pinned', `${i.chart ? `${i.chart.name} ` : ''}${i.version}`],
     ['Decision', r.verdict.decision ? code(r.verdict.decision) : 'refused'],
     ['Why', r.verdict.reason],

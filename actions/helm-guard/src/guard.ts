@@ -6,12 +6,7 @@ import type { OnChartMismatch, OnDowngrade } from './inputs';
 import { compareSemver, parseSemverLoose, type SemVer } from './semver';
 
 export type Decision =
-  | 'install'
-  | 'upgrade'
-  | 'unchanged'
-  | 'downgrade-blocked'
-  | 'downgrade-skipped'
-  | 'downgrade-allowed';
+  'install' | 'upgrade' | 'unchanged' | 'downgrade-blocked' | 'downgrade-skipped' | 'downgrade-allowed';
 
 /** The installed release as Helm reports it (`helm get metadata` or a `helm list` row). */
 export interface InstalledRelease {
@@ -70,7 +65,9 @@ export function decide(i: GuardInput): Verdict {
   const warnings: string[] = [];
 
   if (!inst || inst.status === 'uninstalled') {
-    const prev = inst ? ` (a previous release, chart ${inst.chart} ${inst.version}, was uninstalled with its history kept)` : '';
+    const prev = inst
+      ? ` (a previous release, chart ${inst.chart} ${inst.version}, was uninstalled with its history kept)`
+      : '';
     return {
       decision: 'install',
       shouldUpgrade: true,
@@ -80,7 +77,12 @@ export function decide(i: GuardInput): Verdict {
   }
 
   if ((PENDING_STATUSES as readonly string[]).includes(inst.status)) {
-    return { shouldUpgrade: false, reason: `release is ${inst.status}.`, warnings, error: busyAdvice(i, inst) };
+    return {
+      shouldUpgrade: false,
+      reason: `release is ${inst.status}.`,
+      warnings,
+      error: busyAdvice(i, inst),
+    };
   }
   if (inst.status === 'uninstalling') {
     return {
@@ -145,7 +147,10 @@ export function decide(i: GuardInput): Verdict {
     };
   }
   if (c === 0) {
-    const build = installed.build.join('.') !== i.pinned.build.join('.') ? ' (build metadata differs and is ignored)' : '';
+    const build =
+      installed.build.join('.') !== i.pinned.build.join('.')
+        ? ' (build metadata differs and is ignored)'
+        : '';
     return {
       decision: 'unchanged',
       shouldUpgrade: true,

@@ -33,7 +33,12 @@ export function execHelmRunner(helmPath: string, env?: Record<string, string>): 
         silent: true,
         ...(env ? { env } : {}),
         ...(onLine
-          ? { listeners: { stdline: (l: string) => onLine(l, 'stdout'), errline: (l: string) => onLine(l, 'stderr') } }
+          ? {
+              listeners: {
+                stdline: (l: string) => onLine(l, 'stdout'),
+                errline: (l: string) => onLine(l, 'stderr'),
+              },
+            }
           : {}),
       });
     } catch (e) {
@@ -58,7 +63,17 @@ export function metadataArgs(i: Pick<HelmGuardInputs, 'release' | 'namespace' | 
 }
 
 export function listArgs(i: Pick<HelmGuardInputs, 'release' | 'namespace' | 'kubeContext'>): string[] {
-  return ['list', '-n', i.namespace, '--filter', `^${quoteMeta(i.release)}$`, '--all', '-o', 'json', ...contextArgs(i)];
+  return [
+    'list',
+    '-n',
+    i.namespace,
+    '--filter',
+    `^${quoteMeta(i.release)}$`,
+    '--all',
+    '-o',
+    'json',
+    ...contextArgs(i),
+  ];
 }
 
 /** Escape a literal for Helm's --set parser (strvals): backslash and comma would otherwise be syntax. */
@@ -75,7 +90,16 @@ export interface UpgradeCommand {
 /** `helm upgrade --install <release> <chart> --version <v> --namespace <ns>` plus the options given. */
 export function upgradeArgs(i: HelmGuardInputs): UpgradeCommand {
   if (!i.chart) throw new Error('upgradeArgs needs a chart');
-  const base = ['upgrade', '--install', i.release, i.chart.ref, '--version', i.version, '--namespace', i.namespace];
+  const base = [
+    'upgrade',
+    '--install',
+    i.release,
+    i.chart.ref,
+    '--version',
+    i.version,
+    '--namespace',
+    i.namespace,
+  ];
   const args = [...base];
   const display = [...base];
   const both = (...a: string[]) => {
@@ -157,7 +181,11 @@ export function parseMetadata(stdout: string): InstalledRelease {
 }
 
 /** `helm list -o json` rows; the row whose name is exactly the release (or undefined). */
-export function parseList(stdout: string, release: string, expectedName?: string): InstalledRelease | undefined {
+export function parseList(
+  stdout: string,
+  release: string,
+  expectedName?: string,
+): InstalledRelease | undefined {
   let rows: unknown;
   try {
     rows = JSON.parse(stdout);
@@ -165,9 +193,9 @@ export function parseList(stdout: string, release: string, expectedName?: string
     throw new HelmOutputError('helm list did not return JSON');
   }
   if (!Array.isArray(rows)) throw new HelmOutputError('helm list did not return a JSON array');
-  const row = rows.find((r) => r && typeof r === 'object' && (r as Record<string, unknown>).name === release) as
-    | Record<string, unknown>
-    | undefined;
+  const row = rows.find(
+    (r) => r && typeof r === 'object' && (r as Record<string, unknown>).name === release,
+  ) as Record<string, unknown> | undefined;
   if (!row) return undefined;
   const { chart, version } = splitChartVersion(str(row.chart) ?? '', expectedName);
   const revision = Number(row.revision);

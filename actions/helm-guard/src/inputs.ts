@@ -39,7 +39,13 @@ export const INPUTS = [
 ] as const;
 
 /** Every output in action.yml. */
-export const OUTPUTS = ['installed-version', 'installed-chart', 'pinned-version', 'decision', 'should-upgrade'] as const;
+export const OUTPUTS = [
+  'installed-version',
+  'installed-chart',
+  'pinned-version',
+  'decision',
+  'should-upgrade',
+] as const;
 
 export const ON_DOWNGRADE = ['fail', 'skip', 'allow'] as const;
 export const ON_CHART_MISMATCH = ['fail', 'allow'] as const;
@@ -174,7 +180,9 @@ function readLocalChart(dir: string, ref: string): { name?: string; version?: st
 export function parseChartRef(ref: string, root = workspaceRoot()): ChartRef {
   if (ref.length > 1024) throw new InputError(`Input 'chart' is too long (${ref.length} characters).`);
   if (WS_OR_CONTROL.test(ref)) {
-    throw new InputError(`Input 'chart' must not contain whitespace or control characters: '${printable(ref)}'.`);
+    throw new InputError(
+      `Input 'chart' must not contain whitespace or control characters: '${printable(ref)}'.`,
+    );
   }
   if (ref.startsWith('-')) {
     throw new InputError(`Input 'chart' must not start with '-': '${printable(ref)}'.`);
@@ -245,7 +253,9 @@ function keyValues(get: InputGetter, input: string, secret: boolean, mask?: Mask
     if (secret && mask && at >= 0) maskSecret(value, mask);
     const shownKey = secret && at < 0 ? '(hidden)' : `'${printable(key)}'`;
     if (at < 0) {
-      throw new InputError(`Input '${input}' line ${i + 1}: expected key=value, the key ${shownKey} has no '='.`);
+      throw new InputError(
+        `Input '${input}' line ${i + 1}: expected key=value, the key ${shownKey} has no '='.`,
+      );
     }
     if (key === '' || key.startsWith('-') || WS_OR_CONTROL.test(key) || key.includes(',')) {
       throw new InputError(
@@ -308,10 +318,15 @@ export function parseInputs(get: InputGetter, opts: ParseOptions = {}): HelmGuar
 
   const timeout = optional(get, 'timeout');
   if (timeout !== undefined && !GO_DURATION.test(timeout)) {
-    throw new InputError(`Input 'timeout' must be a duration such as 300s, 5m or 1h30m, got '${printable(timeout)}'.`);
+    throw new InputError(
+      `Input 'timeout' must be a duration such as 300s, 5m or 1h30m, got '${printable(timeout)}'.`,
+    );
   }
   const kubeContext = optional(get, 'kube-context');
-  if (kubeContext !== undefined && (WS_OR_CONTROL.test(kubeContext) || kubeContext.startsWith('-') || kubeContext.length > 253)) {
+  if (
+    kubeContext !== undefined &&
+    (WS_OR_CONTROL.test(kubeContext) || kubeContext.startsWith('-') || kubeContext.length > 253)
+  ) {
     throw new InputError(
       `Input 'kube-context' is not a valid context name: '${printable(kubeContext)}' (no whitespace, no leading '-', at most 253 characters).`,
     );

@@ -120,7 +120,9 @@ describe('decide', () => {
     expect(v.shouldUpgrade).toBe(false);
   });
   it('pending status wins over a chart mismatch (never touch a busy release)', () => {
-    const v = decide(input('4.13.0', rel('4.12.0', { chart: 'x', status: 'pending-upgrade' }), { onChartMismatch: 'allow' }));
+    const v = decide(
+      input('4.13.0', rel('4.12.0', { chart: 'x', status: 'pending-upgrade' }), { onChartMismatch: 'allow' }),
+    );
     expect(v.error).toMatch(/in progress/);
   });
 });

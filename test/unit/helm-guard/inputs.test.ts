@@ -16,7 +16,10 @@ import {
 const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-helm-guard-ws-'));
 fs.writeFileSync(path.join(ws, 'values.yaml'), 'replicaCount: 2\n');
 fs.mkdirSync(path.join(ws, 'charts', 'my-app'), { recursive: true });
-fs.writeFileSync(path.join(ws, 'charts', 'my-app', 'Chart.yaml'), 'apiVersion: v2\nname: my-app\nversion: 1.2.3\n');
+fs.writeFileSync(
+  path.join(ws, 'charts', 'my-app', 'Chart.yaml'),
+  'apiVersion: v2\nname: my-app\nversion: 1.2.3\n',
+);
 
 const base = {
   release: 'ingress-nginx',
@@ -24,7 +27,8 @@ const base = {
   chart: 'ingress-nginx/ingress-nginx',
   version: '4.13.0',
 };
-const parse = (over: Record<string, string>) => parseInputs(mapInputs({ ...base, ...over }), { workspace: ws });
+const parse = (over: Record<string, string>) =>
+  parseInputs(mapInputs({ ...base, ...over }), { workspace: ws });
 
 describe('action.yml matches the parser', () => {
   const doc = parseYaml(fs.readFileSync('actions/helm-guard/action.yml', 'utf8')) as {
@@ -101,10 +105,13 @@ describe('parseInputs: good input', () => {
   it('C3: masks set-secret values as they are read, before validating anything else', () => {
     const masked: string[] = [];
     expect(() =>
-      parseInputs(mapInputs({ ...base, release: 'BAD NAME', 'set-secret': 'db.password=hunter2-very-secret' }), {
-        workspace: ws,
-        mask: (s) => masked.push(s),
-      }),
+      parseInputs(
+        mapInputs({ ...base, release: 'BAD NAME', 'set-secret': 'db.password=hunter2-very-secret' }),
+        {
+          workspace: ws,
+          mask: (s) => masked.push(s),
+        },
+      ),
     ).toThrow(InputError);
     expect(masked).toContain('hunter2-very-secret');
   });
@@ -155,10 +162,18 @@ describe('parseInputs: L1 bad input (one clear error, before helm)', () => {
     ['chart with whitespace', { chart: 'repo/name --devel' }, /whitespace/],
     ['chart with control character', { chart: 'repo/na\x07me' }, /control characters/],
     ['chart with file:// scheme', { chart: 'file:///etc/passwd' }, /unsupported scheme/],
-    ['chart OCI with a tag', { chart: 'oci://registry.example.com/charts/app:1.0.0' }, /not a valid OCI reference/],
+    [
+      'chart OCI with a tag',
+      { chart: 'oci://registry.example.com/charts/app:1.0.0' },
+      /not a valid OCI reference/,
+    ],
     ['chart path outside the workspace', { chart: '../../etc/charts' }, /inside the workspace/],
     ['chart absolute path elsewhere', { chart: '/etc/helm/chart' }, /inside the workspace/],
-    ['on-downgrade unknown', { 'on-downgrade': 'ignore' }, /'on-downgrade' must be one of fail \| skip \| allow/],
+    [
+      'on-downgrade unknown',
+      { 'on-downgrade': 'ignore' },
+      /'on-downgrade' must be one of fail \| skip \| allow/,
+    ],
     ['on-chart-mismatch unknown', { 'on-chart-mismatch': 'skip' }, /'on-chart-mismatch' must be one of/],
     ['upgrade not a boolean', { upgrade: 'maybe' }, /'upgrade' must be true or false/],
     ['values outside the workspace', { upgrade: 'true', values: '../../etc/passwd' }, /inside the workspace/],
@@ -168,21 +183,57 @@ describe('parseInputs: L1 bad input (one clear error, before helm)', () => {
     ['set key with a comma (smuggles a second assignment)', { upgrade: 'true', set: 'a,b=1' }, /invalid key/],
     ['extra-args --version', { upgrade: 'true', 'extra-args': '--version\n9.9.9' }, /must not override/],
     ['extra-args --version=', { upgrade: 'true', 'extra-args': '--version=9.9.9' }, /must not override/],
-    ['extra-args --namespace', { upgrade: 'true', 'extra-args': '--namespace=kube-system' }, /must not override/],
+    [
+      'extra-args --namespace',
+      { upgrade: 'true', 'extra-args': '--namespace=kube-system' },
+      /must not override/,
+    ],
     ['extra-args -n', { upgrade: 'true', 'extra-args': '-n\nkube-system' }, /must not override/],
     ['extra-args -nkube-system', { upgrade: 'true', 'extra-args': '-nkube-system' }, /must not override/],
-    ['extra-args -in (short cluster with -n)', { upgrade: 'true', 'extra-args': '-in\nkube-system' }, /must not override/],
-    ['extra-args --kube-context', { upgrade: 'true', 'extra-args': '--kube-context=prod' }, /must not override/],
-    ['extra-args --kubeconfig', { upgrade: 'true', 'extra-args': '--kubeconfig\n/tmp/other' }, /must not override/],
-    ['extra-args --kube-apiserver', { upgrade: 'true', 'extra-args': '--kube-apiserver=https://x' }, /must not override/],
-    ['extra-args flag and value on one line', { upgrade: 'true', 'extra-args': '--timeout 5m' }, /one argument per line/],
+    [
+      'extra-args -in (short cluster with -n)',
+      { upgrade: 'true', 'extra-args': '-in\nkube-system' },
+      /must not override/,
+    ],
+    [
+      'extra-args --kube-context',
+      { upgrade: 'true', 'extra-args': '--kube-context=prod' },
+      /must not override/,
+    ],
+    [
+      'extra-args --kubeconfig',
+      { upgrade: 'true', 'extra-args': '--kubeconfig\n/tmp/other' },
+      /must not override/,
+    ],
+    [
+      'extra-args --kube-apiserver',
+      { upgrade: 'true', 'extra-args': '--kube-apiserver=https://x' },
+      /must not override/,
+    ],
+    [
+      'extra-args flag and value on one line',
+      { upgrade: 'true', 'extra-args': '--timeout 5m' },
+      /one argument per line/,
+    ],
     ['timeout not a duration', { upgrade: 'true', timeout: '5 minutes' }, /'timeout' must be a duration/],
     ['kube-context with whitespace', { 'kube-context': 'a b' }, /not a valid context name/],
     ['kube-context that is a flag', { 'kube-context': '--kubeconfig=/x' }, /not a valid context name/],
     ['helm-path that is a flag', { 'helm-path': '-rf' }, /'helm-path' is not a valid executable/],
-    ['upgrade: true without chart', { upgrade: 'true', chart: '' }, /'chart' is required with 'upgrade: true'/],
-    ['upgrade-only inputs without upgrade: true', { set: 'a=1', wait: 'true' }, /'set', 'wait' only apply with 'upgrade: true'/],
-    ['local chart version differs from the pin', { chart: './charts/my-app', version: '1.2.4' }, /helm ignores --version for local charts/],
+    [
+      'upgrade: true without chart',
+      { upgrade: 'true', chart: '' },
+      /'chart' is required with 'upgrade: true'/,
+    ],
+    [
+      'upgrade-only inputs without upgrade: true',
+      { set: 'a=1', wait: 'true' },
+      /'set', 'wait' only apply with 'upgrade: true'/,
+    ],
+    [
+      'local chart version differs from the pin',
+      { chart: './charts/my-app', version: '1.2.4' },
+      /helm ignores --version for local charts/,
+    ],
   ];
   it('has at least 20 cases', () => expect(bad.length).toBeGreaterThanOrEqual(20));
   it.each(bad)('L1: %s', (_name, over, msg) => {

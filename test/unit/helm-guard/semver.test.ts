@@ -62,15 +62,21 @@ describe('SemVer precedence (H4 depends on it)', () => {
 });
 
 describe('parseSemver', () => {
-  it.each(['1.2.3', 'v1.2.3', '0.0.0', '1.2.3-rc.1', '1.2.3-0.3.7', '1.2.3-x.7.z.92', '1.2.3+exp.sha.5114f85', '1.2.3-rc.1+b.2'])(
-    'accepts %s',
-    (v) => {
-      const p = parseSemver(v);
-      expect(p).toBeDefined();
-      expect(p!.raw).toBe(v.replace(/^v/, ''));
-      expect(formatSemver(p!)).toBe(v.replace(/^v/, ''));
-    },
-  );
+  it.each([
+    '1.2.3',
+    'v1.2.3',
+    '0.0.0',
+    '1.2.3-rc.1',
+    '1.2.3-0.3.7',
+    '1.2.3-x.7.z.92',
+    '1.2.3+exp.sha.5114f85',
+    '1.2.3-rc.1+b.2',
+  ])('accepts %s', (v) => {
+    const p = parseSemver(v);
+    expect(p).toBeDefined();
+    expect(p!.raw).toBe(v.replace(/^v/, ''));
+    expect(formatSemver(p!)).toBe(v.replace(/^v/, ''));
+  });
   it.each([
     '',
     '1',
