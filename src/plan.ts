@@ -453,8 +453,9 @@ export function renderTable(headers: string[], rows: Cell[][], opts: RenderTable
 // Rendering
 
 interface Detail {
-  /** Property before/after values and JSON contexts. */
-  values: boolean;
+  /** Property before/after values: everywhere, for destructive changes only, or nowhere. */
+  values: 'all' | 'destructive' | 'none';
+  /** JSON before/after contexts. */
   contexts: boolean;
   /** Non-destructive resource rows per group (Infinity = all). */
   maxRows: number;
@@ -604,7 +605,7 @@ class Doc {
         ),
       );
     }
-    if (d.values) out.push(...this.propertyDetails(items, d));
+    if (d.values !== 'none') out.push(...this.propertyDetails(items, d));
     return out;
   }
 
@@ -709,7 +710,7 @@ class Doc {
             }),
           );
         }
-        if (d.values) out.push(...this.propertyDetails(shown, d));
+        if (d.values === 'all') out.push(...this.propertyDetails(shown, d));
       }
       if (shown.length < items.length) {
         const more = items.length - shown.length;
@@ -729,11 +730,10 @@ class Doc {
     lines.push(...g.lines);
     if (!d.contexts && this.items.some((i) => i.before !== undefined || i.after !== undefined))
       omitted.push('JSON property contexts');
-    if (
-      !d.values &&
-      this.items.some((i) => i.props.some((p) => p.before !== undefined || p.after !== undefined))
-    )
-      omitted.push('property values');
+    const hasValues = (i: Item) => i.props.some((p) => p.before !== undefined || p.after !== undefined);
+    if (d.values === 'none' && this.items.some(hasValues)) omitted.push('property values');
+    else if (d.values === 'destructive' && this.items.some((i) => !i.destructive && hasValues(i)))
+      omitted.push('property values of non-destructive changes');
     if (d.destructive !== 'full' && this.items.some((i) => i.destructive))
       omitted.push('details of destructive changes (their list is complete)');
     for (const [title, n] of g.omitted) omitted.push(`${n} ${title} resource rows`);
@@ -744,9 +744,10 @@ class Doc {
 }
 
 const LADDER: Detail[] = [
-  { values: true, contexts: true, maxRows: Infinity, destructive: 'full', extras: true },
-  { values: true, contexts: false, maxRows: Infinity, destructive: 'full', extras: true },
-  { values: false, contexts: false, maxRows: Infinity, destructive: 'full', extras: true },
+  { values: 'all', contexts: true, maxRows: Infinity, destructive: 'full', extras: true },
+  { values: 'all', contexts: false, maxRows: Infinity, destructive: 'full', extras: true },
+  { values: 'destructive', contexts: false, maxRows: Infinity, destructive: 'full', extras: true },
+  { values: 'none', contexts: false, maxRows: Infinity, destructive: 'full', extras: true },
 ];
 
 /** Render the biggest version of the document that fits in `fits`. */
@@ -754,15 +755,21 @@ function fit(
   doc: Doc,
   fits: (s: string) => boolean,
   note: (omitted: string[]) => string[],
+  /** A rendering of LADDER[0] with nothing omitted (so no note), to reuse instead of rendering again. */
+  full?: string,
 ): { text: string; omitted: string[] } {
   for (const d of LADDER) {
+    if (d === LADDER[0] && full !== undefined) {
+      if (fits(full)) return { text: full, omitted: [] };
+      continue;
+    }
     const out = doc.render(d, note);
     if (fits(out.text)) return out;
   }
   // Fewer non-destructive rows: binary search the largest per-group row count that fits.
   for (const destructive of ['full', 'compact', 'list'] as const) {
     for (const extras of [true, false]) {
-      const base: Detail = { values: false, contexts: false, maxRows: 0, destructive, extras };
+      const base: Detail = { values: 'none', contexts: false, maxRows: 0, destructive, extras };
       const zero = doc.render(base, note);
       if (!fits(zero.text)) continue;
       let lo = 0;
@@ -781,7 +788,7 @@ function fit(
   }
   // Even the list of destructive changes does not fit: hard cut (never expected in practice).
   const out = doc.render(
-    { values: false, contexts: false, maxRows: 0, destructive: 'list', extras: false },
+    { values: 'none', contexts: false, maxRows: 0, destructive: 'list', extras: false },
     note,
   );
   const cutNote = '\n\n_… plan cut to fit the size limit._\n';
@@ -819,7 +826,12 @@ export function renderPlan(input: PlanInput): PlanResult {
   const markdownMax = input.limits?.markdownBytes ?? SUMMARY_LIMIT;
   const safe = (s: string) => (r.active ? r.text(s) : s);
   const md = fit(doc, (s) => Buffer.byteLength(s, 'utf8') <= markdownMax, summaryNote);
-  const cm = fit(doc, (s) => s.length <= commentMax, commentNote);
+  const cm = fit(
+    doc,
+    (s) => s.length <= commentMax,
+    commentNote,
+    md.omitted.length === 0 ? md.text : undefined,
+  );
   return {
     markdown: safe(md.text),
     comment: safe(cm.text),
