@@ -1,6 +1,10 @@
 // Start and stop a moto server (a local AWS emulator) on a free loopback port.
 import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 export function motoAvailable() {
   const r = spawnSync('python3', ['-c', 'import moto.server'], { stdio: 'ignore' });
@@ -27,7 +31,7 @@ export async function startMoto({ quiet = true } = {}) {
     );
   }
   const port = await freePort();
-  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  const child = spawn('python3', [path.join(here, 'moto_server.py'), '-H', '127.0.0.1', '-p', String(port)], {
     stdio: quiet ? 'ignore' : 'inherit',
     detached: false,
   });

@@ -1,0 +1,130 @@
+import {
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
+  type CloudFormationClient,
+  type CreateChangeSetCommandInput,
+  type DescribeChangeSetCommandOutput,
+  type Change,
+} from '@aws-sdk/client-cloudformation';
+import type { Clock } from '../clock';
+import { awsErrorName } from '../errors';
+import { pollUntil } from '../poll';
+import type { Logger } from '../log';
+
+/** Both ways CloudFormation (and moto) say "nothing to do" (M1). */
+export const EMPTY_CHANGE_SET_REASON = /didn't contain changes|No updates are to be performed/i;
+
+export function isEmptyChangeSetReason(reason: string | undefined): boolean {
+  return EMPTY_CHANGE_SET_REASON.test(reason ?? '');
+}
+
+export function isEmptyChangeSetError(e: unknown): boolean {
+  return awsErrorName(e) === 'ValidationError' && isEmptyChangeSetReason((e as Error).message);
+}
+
+export type CreateResult = { kind: 'created'; id: string; stackId?: string } | { kind: 'empty'; reason: string };
+
+/** CreateChangeSet; the moto / UpdateStack-style "No updates are to be performed." ValidationError is an empty result, not an error. */
+export async function createChangeSet(cfn: CloudFormationClient, input: CreateChangeSetCommandInput): Promise<CreateResult> {
+  try {
+    const r = await cfn.send(new CreateChangeSetCommand(input));
+    if (!r.Id) throw new Error('CreateChangeSet returned no change set id.');
+    return { kind: 'created', id: r.Id, stackId: r.StackId };
+  } catch (e) {
+    if (isEmptyChangeSetError(e)) return { kind: 'empty', reason: (e as Error).message };
+    throw e;
+  }
+}
+
+export type ChangeSetState =
+  | { kind: 'ready'; description: DescribeChangeSetOutputAll }
+  | { kind: 'empty'; reason: string; description: DescribeChangeSetOutputAll }
+  | { kind: 'failed'; reason: string; description: DescribeChangeSetOutputAll };
+
+/** DescribeChangeSet with every page of Changes concatenated. */
+export type DescribeChangeSetOutputAll = Omit<DescribeChangeSetCommandOutput, '$metadata' | 'NextToken'> & { Changes: Change[] };
+
+export async function describeChangeSetAll(
+  cfn: CloudFormationClient,
+  changeSetId: string,
+  stackName?: string,
+  first?: DescribeChangeSetCommandOutput,
+  includePropertyValues = true,
+): Promise<DescribeChangeSetOutputAll> {
+  let page =
+    first ??
+    (await cfn.send(
+      new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName, IncludePropertyValues: includePropertyValues }),
+    ));
+  const { $metadata: _m, NextToken: _n, ...rest } = page;
+  const changes: Change[] = [...(page.Changes ?? [])];
+  while (page.NextToken) {
+    page = await cfn.send(
+      new DescribeChangeSetCommand({
+        ChangeSetName: changeSetId,
+        StackName: stackName,
+        NextToken: page.NextToken,
+        IncludePropertyValues: includePropertyValues,
+      }),
+    );
+    changes.push(...(page.Changes ?? []));
+  }
+  return { ...rest, Changes: changes };
+}
+
+export interface WaitChangeSetOptions {
+  cfn: CloudFormationClient;
+  changeSetId: string;
+  stackName: string;
+  clock: Clock;
+  timeoutMs: number;
+  includePropertyValues?: boolean;
+}
+
+/** Wait (fast-start backoff: first poll after ≤ 1 s, growing to ≤ 10 s) until the change set is created or failed. */
+export async function waitForChangeSet(o: WaitChangeSetOptions): Promise<ChangeSetState> {
+  const final = await pollUntil({
+    what: `change set ${o.changeSetId} of stack ${o.stackName} to be created`,
+    timeoutMs: o.timeoutMs,
+    clock: o.clock,
+    checkFirst: false,
+    initialMs: 1000,
+    factor: 2,
+    maxMs: 10_000,
+    check: async () => {
+      const r = await o.cfn.send(
+        new DescribeChangeSetCommand({
+          ChangeSetName: o.changeSetId,
+          StackName: o.stackName,
+          IncludePropertyValues: o.includePropertyValues ?? true,
+        }),
+      );
+      return r.Status === 'CREATE_COMPLETE' || r.Status === 'FAILED' ? r : undefined;
+    },
+  });
+  const description = await describeChangeSetAll(o.cfn, o.changeSetId, o.stackName, final, o.includePropertyValues ?? true);
+  if (final.Status === 'FAILED') {
+    const reason = final.StatusReason ?? 'no reason given';
+    return isEmptyChangeSetReason(reason) ? { kind: 'empty', reason, description } : { kind: 'failed', reason, description };
+  }
+  return { kind: 'ready', description };
+}
+
+/** Delete a change set and await the call; a change set that is already gone is fine. Never throws: a failure is a warning. */
+export async function deleteChangeSet(
+  cfn: CloudFormationClient,
+  changeSetId: string,
+  stackName: string,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName }));
+    log.info(`Deleted change set ${changeSetId} of stack ${stackName}.`);
+    return true;
+  } catch (e) {
+    if (awsErrorName(e) === 'ChangeSetNotFoundException' || awsErrorName(e) === 'ChangeSetNotFound') return true;
+    log.warning(`Could not delete change set ${changeSetId} of stack ${stackName}: ${(e as Error).message}. Delete it by hand.`);
+    return false;
+  }
+}

@@ -1,0 +1,113 @@
+import fs from 'node:fs';
+import { parse as parseYaml, type ScalarTag, type CollectionTag } from 'yaml';
+import { InputError } from '../errors';
+import { printable, resolveInWorkspace } from '../inputs';
+
+/** CloudFormation accepts template bodies up to 51,200 bytes; larger ones must be passed by S3 URL. */
+export const MAX_TEMPLATE_BODY_BYTES = 51_200;
+
+export interface TemplateParameter {
+  name: string;
+  noEcho: boolean;
+  hasDefault: boolean;
+}
+
+export type TemplateSource = { kind: 'file'; path: string; body: string } | { kind: 'url'; url: string };
+
+const FN_TAGS = [
+  'Base64',
+  'Cidr',
+  'FindInMap',
+  'GetAtt',
+  'GetAZs',
+  'ImportValue',
+  'Join',
+  'Select',
+  'Split',
+  'Sub',
+  'Transform',
+  'And',
+  'Equals',
+  'If',
+  'Not',
+  'Or',
+  'Length',
+  'ToJsonString',
+  'ForEach',
+];
+
+function shortFormTags(): (ScalarTag | CollectionTag)[] {
+  const tags: (ScalarTag | CollectionTag)[] = [];
+  const make = (tag: string, key: string, transform: (v: unknown) => unknown = (v) => v) => {
+    tags.push({ tag: `!${tag}`, resolve: (v: unknown) => ({ [key]: transform(v) }) } as ScalarTag);
+    tags.push({ tag: `!${tag}`, collection: 'seq', resolve: (v: unknown) => ({ [key]: transform(toJs(v)) }) } as CollectionTag);
+    tags.push({ tag: `!${tag}`, collection: 'map', resolve: (v: unknown) => ({ [key]: transform(toJs(v)) }) } as CollectionTag);
+  };
+  make('Ref', 'Ref');
+  make('Condition', 'Condition');
+  for (const fn of FN_TAGS) {
+    make(fn, `Fn::${fn}`, fn === 'GetAtt' ? (v) => (typeof v === 'string' ? splitGetAtt(v) : v) : undefined);
+  }
+  return tags;
+}
+
+function splitGetAtt(v: string): string[] {
+  const dot = v.indexOf('.');
+  return dot < 0 ? [v] : [v.slice(0, dot), v.slice(dot + 1)];
+}
+
+function toJs(v: unknown): unknown {
+  const node = v as { toJSON?: () => unknown };
+  return node && typeof node.toJSON === 'function' ? node.toJSON() : v;
+}
+
+/** Parse a JSON or YAML template, including CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...). */
+export function parseTemplate(body: string): Record<string, unknown> {
+  const trimmed = body.trimStart();
+  let doc: unknown;
+  try {
+    doc = trimmed.startsWith('{') ? JSON.parse(body) : parseYaml(body, { customTags: shortFormTags(), uniqueKeys: false, maxAliasCount: 100 });
+  } catch (e) {
+    throw new InputError(`The template is not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError('The template must be a JSON or YAML object.');
+  return doc as Record<string, unknown>;
+}
+
+export function templateParameters(template: Record<string, unknown>): TemplateParameter[] {
+  const params = (template.Parameters ?? {}) as Record<string, Record<string, unknown>>;
+  return Object.entries(params).map(([name, p]) => ({
+    name,
+    noEcho: p?.NoEcho === true || String(p?.NoEcho).toLowerCase() === 'true',
+    hasDefault: p !== null && typeof p === 'object' && 'Default' in p,
+  }));
+}
+
+/** Resolve the `template` input: an https:// URL (S3) or a file inside the workspace. Validated before any AWS call. */
+export function readTemplateInput(value: string, root?: string): TemplateSource {
+  if (/^https:\/\//i.test(value)) {
+    let u: URL;
+    try {
+      u = new URL(value);
+    } catch {
+      throw new InputError(`Input 'template' is not a valid URL: '${printable(value)}'.`);
+    }
+    if (!/(^|\.)amazonaws\.com(\.cn)?$/i.test(u.hostname) && !/^s3[.-]/.test(u.hostname)) {
+      throw new InputError(`Input 'template' URL must point to Amazon S3 (…amazonaws.com), got host '${printable(u.hostname)}'.`);
+    }
+    return { kind: 'url', url: value };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+    throw new InputError(`Input 'template' must be a workspace path or an https:// S3 URL, got '${printable(value)}'.`);
+  }
+  const abs = resolveInWorkspace(value, 'template', root);
+  let body: string;
+  try {
+    const st = fs.statSync(abs);
+    if (!st.isFile()) throw new Error('not a file');
+    body = fs.readFileSync(abs, 'utf8');
+  } catch {
+    throw new InputError(`Template file not found: '${printable(value)}' (resolved to ${abs}).`);
+  }
+  return { kind: 'file', path: abs, body };
+}
