@@ -460,7 +460,7 @@ interface Detail {
   /** Non-destructive resource rows per group (Infinity = all). */
   maxRows: number;
   /** full: causes with entity/source; compact: property names only; list: one line per resource. */
-  destructive: 'full' | 'compact' | 'list';
+  destructive: 'full' | 'compact' | 'list' | 'ids';
   extras: boolean;
 }
 
@@ -579,6 +579,19 @@ class Doc {
     if (items.length === 0) return [];
     const multi = this.multiStack();
     const out = ['', `#### ⚠️ Destructive changes (${items.length})`, ''];
+    if (d.destructive === 'ids') {
+      // Last resort for thousands of destructive changes: logical ids grouped by stack, action and allow-list.
+      const groups = new Map<string, string[]>();
+      for (const i of items) {
+        const x = i.destructive as DestructiveChange;
+        const key = `${multi ? `${escapeMarkdown(i.location)}: ` : ''}${actionText(x)}, ${allowedText(x)}`;
+        const list = groups.get(key) ?? [];
+        list.push(escapeMarkdown(i.logicalId));
+        groups.set(key, list);
+      }
+      for (const [key, ids] of groups) out.push(`- **${key}** (${ids.length}): ${ids.join(', ')}`);
+      return out;
+    }
     if (d.destructive === 'list') {
       for (const i of items) {
         const x = i.destructive as DestructiveChange;
@@ -767,7 +780,7 @@ function fit(
     if (fits(out.text)) return out;
   }
   // Fewer non-destructive rows: binary search the largest per-group row count that fits.
-  for (const destructive of ['full', 'compact', 'list'] as const) {
+  for (const destructive of ['full', 'compact', 'list', 'ids'] as const) {
     for (const extras of [true, false]) {
       const base: Detail = { values: 'none', contexts: false, maxRows: 0, destructive, extras };
       const zero = doc.render(base, note);
@@ -788,7 +801,7 @@ function fit(
   }
   // Even the list of destructive changes does not fit: hard cut (never expected in practice).
   const out = doc.render(
-    { values: 'none', contexts: false, maxRows: 0, destructive: 'list', extras: false },
+    { values: 'none', contexts: false, maxRows: 0, destructive: 'ids', extras: false },
     note,
   );
   const cutNote = '\n\n_… plan cut to fit the size limit._\n';

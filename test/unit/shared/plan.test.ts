@@ -267,6 +267,19 @@ describe('renderPlan', () => {
     },
   );
 
+  it('H2: even 3,000 destructive changes are all named in a comment that fits', () => {
+    const changes = Array.from({ length: 3000 }, (_, i) =>
+      i % 2
+        ? remove(`Res${i}`, 'AWS::SQS::Queue')
+        : replace(`Res${i}`, 'AWS::Lambda::Function', 'FunctionName'),
+    );
+    const p = plan(changes, { allowList: ['AWS::SQS::Queue'] });
+    expect(p.comment.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    const named = new Set(p.comment.match(/\bRes\d+\b/g));
+    expect(named.size).toBe(3000);
+    expect(p.comment).toContain('details of destructive changes (their list is complete)');
+  });
+
   it('the markdown stays under its byte cap too', () => {
     const p = renderPlan({
       header,
