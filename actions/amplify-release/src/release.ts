@@ -136,6 +136,13 @@ export async function syncEnvVars(
   for (const [k, v] of Object.entries(current ?? {})) {
     if (isSecretKey(k, inputs.secretKeys) && typeof v === 'string') maskSecret(v, deps.mask);
   }
+  deps.log.debug(
+    `Current ${envScope} environment variable keys: ${
+      Object.keys(current ?? {})
+        .sort()
+        .join(', ') || '(none)'
+    }.`,
+  );
   const { merged, changes, changed } = mergeEnv(current, inputs.envVars);
   report.envChanges = changes;
   const scopeName = envScope === 'app' ? `app ${appId} (all branches)` : `branch \`${branch}\``;
@@ -184,6 +191,9 @@ export async function listAllJobs(deps: Deps, appId: string, branch: string): Pr
     );
     jobs.push(...(r.jobSummaries ?? []));
     nextToken = r.nextToken || undefined;
+    deps.log.debug(
+      `ListJobs page ${page + 1} for branch ${branch}: ${r.jobSummaries?.length ?? 0} job(s)${nextToken ? ', more pages' : ''}.`,
+    );
     if (!nextToken) return jobs.sort(newestFirst);
     if (seen.has(nextToken))
       throw new Error(`Amplify ListJobs for branch \`${branch}\` repeated a page token.`);
@@ -308,7 +318,7 @@ export async function waitForJob(
 function reportFailedSteps(deps: Deps, job: Job): Step | undefined {
   const bad = (job.steps ?? []).filter((s) => s.status === 'FAILED' || s.status === 'CANCELLED');
   for (const s of bad) {
-    deps.log.error(`Job ${job.summary?.jobId} ${stepLine(s)}${s.logUrl ? `; log: ${s.logUrl}` : ''}`);
+    deps.log.info(`Job ${job.summary?.jobId} ${stepLine(s)}${s.logUrl ? `; log: ${s.logUrl}` : ''}`);
   }
   return bad[0];
 }
