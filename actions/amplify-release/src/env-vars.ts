@@ -66,8 +66,9 @@ function unquote(v: string): string {
 function parseMap(text: string, input: string): EnvMap {
   let doc: unknown;
   try {
-    // JSON is YAML; one parser for both. The parser's message quotes the source, so it is not shown (C3).
-    doc = parseYaml(text, { uniqueKeys: true, prettyErrors: false });
+    // JSON is YAML; one parser for both. The failsafe schema keeps every scalar exactly as written
+    // (`01234` stays `01234`, `1.0` stays `1.0`). The parser's message quotes the source, so it is not shown (C3).
+    doc = parseYaml(text, { schema: 'failsafe', uniqueKeys: true, prettyErrors: false });
   } catch (e) {
     const pos = (e as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     const where = pos ? ` (line ${pos.line}, column ${pos.col})` : '';

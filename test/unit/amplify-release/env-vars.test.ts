@@ -14,6 +14,17 @@ describe('parseEnvVars', () => {
     expect(parseEnvVars('{"A": "1", "B": 2, "C": true}')).toEqual({ A: '1', B: '2', C: 'true' });
   });
 
+  it('YAML/JSON scalars are kept exactly as written (no number or boolean conversion)', () => {
+    expect(parseEnvVars('ZIP: 01234\nVERSION: 1.0\nFLAG: yes\nNONE: null\nEMPTY:')).toEqual({
+      ZIP: '01234',
+      VERSION: '1.0',
+      FLAG: 'yes',
+      NONE: 'null',
+      EMPTY: '',
+    });
+    expect(parseEnvVars('{"N": 0.10, "T": true}')).toEqual({ N: '0.10', T: 'true' });
+  });
+
   it('a YAML map, including multi-line values', () => {
     expect(parseEnvVars('A: one\nB: |\n  line1\n  line2\nURL: https://x.example/a?b=c')).toEqual({
       A: 'one',

@@ -170,10 +170,10 @@ describe('L1: bad input → one clear error, zero AWS calls', () => {
       /value of 'A' must be a string/,
     ],
     [
-      'env value null',
-      { ...good, 'environment-variables': 'A: null' },
+      'env value a list',
+      { ...good, 'environment-variables': 'A: [1, 2]' },
       env,
-      /value of 'A' must be a string, number or boolean, got null/,
+      /value of 'A' must be a string, number or boolean, got a list/,
     ],
     ['env a list', { ...good, 'environment-variables': '- A\n- B' }, env, /got a list/],
     [
