@@ -127,7 +127,7 @@ export async function runHelmGuard(i: HelmGuardInputs, deps: FlowDeps): Promise<
   });
   for (const w of verdict.warnings) log.warning(redact(w, secrets));
   if (!i.chart) say('No chart input: the installed chart name is not checked.');
-  say(`Decision: ${verdict.decision ?? 'refused'}: ${verdict.reason}`);
+  say(`Decision: ${verdict.decision ?? 'refused'}. Why: ${verdict.reason}`);
 
   deps.setOutputs({
     'installed-version': installed && installed.status !== 'uninstalled' ? installed.version : '',
@@ -178,7 +178,7 @@ export function summaryMarkdown(i: HelmGuardInputs, r: FlowResult): string {
     ['Release', code(i.release)],
     ['Namespace', code(i.namespace)],
     [
-      'Installed',
+      'Installed (before this run)',
       x
         ? `${x.chart} ${x.version} (status ${x.status || '?'}, revision ${x.revision ?? '?'})`
         : 'not installed',
