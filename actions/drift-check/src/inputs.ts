@@ -1,0 +1,206 @@
+import { Capability } from '@aws-sdk/client-cloudformation';
+import { regionFromEnv } from '../../../src/aws';
+import { InputError } from '../../../src/errors';
+import {
+  bool,
+  int,
+  list,
+  oneOf,
+  optional,
+  printable,
+  validateRegion,
+  validateStackName,
+  workspaceRoot,
+  type InputGetter,
+} from '../../../src/inputs';
+import { parseParameterOverrides, type ParameterOverride } from '../../../src/cfn/parameters';
+import {
+  MAX_TEMPLATE_BODY_BYTES,
+  parseTemplate,
+  readTemplateInput,
+  templateParameters,
+  type TemplateParameter,
+  type TemplateSource,
+} from '../../../src/cfn/template';
+
+/** Every input in action.yml (a test keeps the two in step). */
+export const INPUTS = [
+  'stacks',
+  'template',
+  'parameter-overrides',
+  'capabilities',
+  'mode',
+  'fail-on',
+  'concurrency',
+  'revert',
+  'allow-destructive',
+  'destructive-allow-list',
+  'comment-on-pr',
+  'github-token',
+  'environment',
+  'wait-timeout-minutes',
+  'aws-region',
+] as const;
+
+export const OUTPUTS = ['drifted', 'drifted-stacks', 'overwrites', 'report-path'] as const;
+
+export const MODES = ['detect', 'change-set', 'both'] as const;
+export type Mode = (typeof MODES)[number];
+export const FAIL_ON = ['never', 'drift', 'overwrite'] as const;
+export type FailOn = (typeof FAIL_ON)[number];
+export const COMMENT_MODES = ['auto', 'always', 'never'] as const;
+
+/** Defaults, shared with action.yml (a unit test keeps them equal). */
+export const DEFAULTS = {
+  capabilities: 'CAPABILITY_IAM',
+  mode: 'both' as Mode,
+  'fail-on': 'overwrite' as FailOn,
+  concurrency: 5,
+  revert: false,
+  'allow-destructive': false,
+  'comment-on-pr': 'auto' as (typeof COMMENT_MODES)[number],
+  'github-token': '${{ github.token }}',
+  'wait-timeout-minutes': 30,
+};
+
+/** At most this many stacks per invocation (a matrix can split larger estates). */
+export const MAX_STACKS = 200;
+
+export interface DriftInputs {
+  stacks: string[];
+  /** undefined: the stack's previous template (UsePreviousTemplate). */
+  template?: TemplateSource;
+  /** Parameters the given template declares (file templates only; URL templates are read with GetTemplateSummary). */
+  templateParameters?: TemplateParameter[];
+  parameterOverrides: ParameterOverride[];
+  capabilities: Capability[];
+  mode: Mode;
+  failOn: FailOn;
+  concurrency: number;
+  revert: boolean;
+  allowDestructive: boolean;
+  destructiveAllowList: string[];
+  commentOnPr: (typeof COMMENT_MODES)[number];
+  githubToken?: string;
+  environment?: string;
+  waitTimeoutMs: number;
+  region: string;
+  /** Change set name per stack: drift-<stack>-<run id>-<attempt>. */
+  changeSetNames: Record<string, string>;
+}
+
+const CAPABILITIES = Object.values(Capability) as string[];
+const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
+const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/;
+const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
+
+/** `drift-<stack>-<run id>-<attempt>` (≤ 128 characters): unique per run and attempt, a timestamp outside Actions. */
+export function changeSetNameFor(stack: string, env: NodeJS.ProcessEnv, now: number): string {
+  const runId = env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID) ? env.GITHUB_RUN_ID : undefined;
+  const attempt = /^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1';
+  const suffix = runId ? `${runId}-${attempt}` : `${now}`;
+  const room = 128 - 'drift-'.length - suffix.length - 1;
+  return `drift-${stack.slice(0, room).replace(/-+$/, '')}-${suffix}`;
+}
+
+/** Parse and validate every input (L1): any problem is one InputError, before any AWS call. */
+export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.env, now = Date.now()): DriftInputs {
+  const stacks = list(get, 'stacks', true);
+  if (stacks.length === 0) throw new InputError("Input 'stacks' is required: one stack name per line.");
+  if (stacks.length > MAX_STACKS) {
+    throw new InputError(`Input 'stacks' lists ${stacks.length} stacks; at most ${MAX_STACKS} per run (split them with a matrix).`);
+  }
+  const seen = new Set<string>();
+  for (const s of stacks) {
+    validateStackName(s, 'stacks');
+    if (seen.has(s)) throw new InputError(`Input 'stacks' lists '${s}' twice.`);
+    seen.add(s);
+  }
+
+  const mode = oneOf(get, 'mode', MODES, DEFAULTS.mode);
+  const failOn = oneOf(get, 'fail-on', FAIL_ON, DEFAULTS['fail-on']);
+  const concurrency = int(get, 'concurrency', DEFAULTS.concurrency, 1, 20) as number;
+  const revert = bool(get, 'revert', DEFAULTS.revert);
+  const allowDestructive = bool(get, 'allow-destructive', DEFAULTS['allow-destructive']);
+  const commentOnPr = oneOf(get, 'comment-on-pr', COMMENT_MODES, DEFAULTS['comment-on-pr']);
+  const waitTimeoutMs = (int(get, 'wait-timeout-minutes', DEFAULTS['wait-timeout-minutes'], 1, 360) as number) * 60_000;
+
+  if (revert && mode === 'detect') {
+    throw new InputError("Input 'revert: true' executes the drift-aware change set, so it needs mode: change-set or both (mode is detect).");
+  }
+  if (revert && failOn === 'drift') {
+    throw new InputError(
+      "Inputs 'revert: true' and 'fail-on: drift' contradict each other: every stack a revert would touch has drifted. Use fail-on: overwrite (refuse to overwrite live fixes) or never.",
+    );
+  }
+
+  const root = workspaceRoot(env);
+  const templateValue = optional(get, 'template');
+  const template = templateValue ? readTemplateInput(templateValue, root) : undefined;
+  let tParams: TemplateParameter[] | undefined;
+  if (template?.kind === 'file') {
+    const size = Buffer.byteLength(template.body);
+    if (size > MAX_TEMPLATE_BODY_BYTES) {
+      throw new InputError(
+        `The template is ${size} bytes, over CloudFormation's ${MAX_TEMPLATE_BODY_BYTES}-byte limit for inline templates: upload it to S3 and pass its https:// URL as 'template'.`,
+      );
+    }
+    tParams = templateParameters(parseTemplate(template.body));
+  }
+
+  const parameterOverrides = parseParameterOverrides(optional(get, 'parameter-overrides'), 'parameter-overrides', root);
+  if (tParams) {
+    const declared = new Set(tParams.map((p) => p.name));
+    const unknown = parameterOverrides.filter((o) => !declared.has(o.key)).map((o) => o.key);
+    if (unknown.length) throw new InputError(`parameter-overrides name parameters the template does not declare: ${unknown.join(', ')}.`);
+  }
+
+  const capsRaw = optional(get, 'capabilities') === undefined ? [DEFAULTS.capabilities] : list(get, 'capabilities', true);
+  const capabilities = capsRaw.map((c) => {
+    if (!CAPABILITIES.includes(c)) {
+      throw new InputError(`Input 'capabilities': unknown capability '${printable(c)}' (one of ${CAPABILITIES.join(', ')}).`);
+    }
+    return c as Capability;
+  });
+
+  const destructiveAllowList = list(get, 'destructive-allow-list', true);
+  for (const a of destructiveAllowList) {
+    if (!LOGICAL_ID.test(a) && !RESOURCE_TYPE.test(a)) {
+      throw new InputError(`Input 'destructive-allow-list': '${printable(a)}' is neither a logical id nor a resource type like AWS::Lambda::Version.`);
+    }
+  }
+
+  const environment = optional(get, 'environment');
+  if (environment && !/^[\w.\- /]{1,64}$/.test(environment)) {
+    throw new InputError(`Input 'environment' may use letters, digits, space and _.-/ (at most 64), got '${printable(environment)}'.`);
+  }
+
+  const region = validateRegion(optional(get, 'aws-region') ?? regionFromEnv(env));
+
+  const changeSetNames: Record<string, string> = {};
+  for (const s of stacks) {
+    const name = changeSetNameFor(s, env, now);
+    if (!CHANGE_SET_NAME.test(name)) throw new InputError(`Could not build a valid change set name for stack '${s}'.`);
+    changeSetNames[s] = name;
+  }
+
+  return {
+    stacks,
+    template,
+    templateParameters: tParams,
+    parameterOverrides,
+    capabilities,
+    mode,
+    failOn,
+    concurrency,
+    revert,
+    allowDestructive,
+    destructiveAllowList,
+    commentOnPr,
+    githubToken: optional(get, 'github-token'),
+    environment,
+    waitTimeoutMs,
+    region,
+    changeSetNames,
+  };
+}

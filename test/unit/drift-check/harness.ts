@@ -1,0 +1,202 @@
+// Mock wiring shared by the drift-check unit tests: one CloudFormation mock that answers every call the action
+// makes from the scenarios in test/fixtures/drift.ts, keyed by stack name, and records the calls in order.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStackDriftDetectionStatusCommand,
+  DescribeStackResourceDriftsCommand,
+  DescribeStacksCommand,
+  DetectStackDriftCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateSummaryCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { fakeClock } from '../../../src/clock';
+import { mapInputs } from '../../../src/inputs';
+import { memoryLogger, type MemoryLogger } from '../../../src/log';
+import { runWith, type RunResult, type Runtime } from '../../../actions/drift-check/src/main';
+import { changeSetId, type DriftScenario } from '../../fixtures/drift';
+
+export const cfn = mockClient(CloudFormationClient);
+
+export interface Call {
+  op: string;
+  stack?: string;
+  input: Record<string, unknown>;
+}
+
+export interface FakeOptions {
+  /** DescribeStackDriftDetectionStatus answers DETECTION_IN_PROGRESS this many times first. Default 2. */
+  detectionPolls?: number;
+  /** DescribeChangeSet answers CREATE_IN_PROGRESS this many times first. Default 1. */
+  changeSetPolls?: number;
+  /** Page size for DescribeStackResourceDrifts and DescribeChangeSet. Default 1 (pagination exercised). */
+  pageSize?: number;
+  /** DescribeStacks for these stacks throws ThrottlingException this many times first. */
+  throttle?: Record<string, number>;
+  /** Stacks in-progress or missing. */
+  statuses?: Record<string, Stack['StackStatus'] | 'missing'>;
+  /** CreateChangeSet for these stacks fails with this error. */
+  createFails?: Record<string, { name: string; message: string }>;
+  /** Status the stack reaches after ExecuteChangeSet. Default UPDATE_COMPLETE. */
+  executeEndsIn?: Stack['StackStatus'];
+}
+
+export interface Fake {
+  calls: Call[];
+  ops(op: string, stack?: string): Call[];
+  deleted: string[];
+  executed: string[];
+}
+
+const err = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+
+/** Install fakes for these scenarios on the shared mock (reset first). */
+export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
+  cfn.reset();
+  const by = new Map(scenarios.map((s) => [s.stack.StackName as string, s]));
+  const calls: Call[] = [];
+  const deleted: string[] = [];
+  const executed: string[] = [];
+  const polls = new Map<string, number>();
+  const throttled = new Map<string, number>();
+  const executedStacks = new Map<string, number>();
+  const pageSize = o.pageSize ?? 1;
+  const rec = (op: string, input: object, stack?: string) => calls.push({ op, stack, input: input as Record<string, unknown> });
+  const scenario = (name: string | undefined): DriftScenario => {
+    const s = by.get(name ?? '');
+    if (!s || o.statuses?.[name ?? ''] === 'missing') throw err('ValidationError', `Stack with id ${name} does not exist`);
+    return s;
+  };
+  const stackOfCs = (id: string) => /changeSet\/drift-(.+)-\d+-\d+\//.exec(id)?.[1] ?? '';
+
+  cfn.on(DescribeStacksCommand).callsFake((input) => {
+    rec('DescribeStacks', input, input.StackName);
+    const name = input.StackName as string;
+    const n = throttled.get(name) ?? 0;
+    if (n < (o.throttle?.[name] ?? 0)) {
+      throttled.set(name, n + 1);
+      throw err('ThrottlingException', 'Rate exceeded');
+    }
+    const s = scenario(name);
+    const status = o.statuses?.[name];
+    const ex = executedStacks.get(name);
+    if (ex !== undefined) {
+      executedStacks.set(name, ex + 1);
+      return { Stacks: [{ ...s.stack, StackStatus: ex === 0 ? 'UPDATE_IN_PROGRESS' : (o.executeEndsIn ?? 'UPDATE_COMPLETE') }] };
+    }
+    return { Stacks: [{ ...s.stack, ...(status ? { StackStatus: status } : {}) }] };
+  });
+  cfn.on(GetTemplateSummaryCommand).callsFake((input) => {
+    rec('GetTemplateSummary', input, input.StackName);
+    return { Parameters: scenario(input.StackName).parameters };
+  });
+  cfn.on(DetectStackDriftCommand).callsFake((input) => {
+    rec('DetectStackDrift', input, input.StackName);
+    scenario(input.StackName);
+    return { StackDriftDetectionId: `det-${input.StackName}` };
+  });
+  cfn.on(DescribeStackDriftDetectionStatusCommand).callsFake((input) => {
+    const name = (input.StackDriftDetectionId as string).slice(4);
+    rec('DescribeStackDriftDetectionStatus', input, name);
+    const s = scenario(name);
+    const n = polls.get(input.StackDriftDetectionId as string) ?? 0;
+    polls.set(input.StackDriftDetectionId as string, n + 1);
+    const base = { StackId: s.stack.StackId, StackDriftDetectionId: input.StackDriftDetectionId, Timestamp: new Date() };
+    if (n < (o.detectionPolls ?? 2)) return { ...base, DetectionStatus: 'DETECTION_IN_PROGRESS' };
+    return { ...base, ...s.detection };
+  });
+  cfn.on(DescribeStackResourceDriftsCommand).callsFake((input) => {
+    rec('DescribeStackResourceDrifts', input, input.StackName);
+    const all = scenario(input.StackName).resourceDrifts;
+    const start = Number(input.NextToken ?? 0);
+    const next = start + pageSize;
+    return { StackResourceDrifts: all.slice(start, next), NextToken: next < all.length ? String(next) : undefined };
+  });
+  cfn.on(CreateChangeSetCommand).callsFake((input) => {
+    rec('CreateChangeSet', input, input.StackName);
+    const s = scenario(input.StackName);
+    const fail = o.createFails?.[input.StackName as string] ?? s.createError;
+    if (fail) throw err(fail.name, fail.message);
+    return { Id: changeSetId(input.StackName as string, input.ChangeSetName as string), StackId: s.stack.StackId };
+  });
+  cfn.on(DescribeChangeSetCommand).callsFake((input) => {
+    const id = input.ChangeSetName as string;
+    const name = stackOfCs(id) || (input.StackName as string);
+    rec('DescribeChangeSet', input, input.StackName);
+    const s = scenario(input.StackName);
+    const n = polls.get(id) ?? 0;
+    polls.set(id, n + 1);
+    const base = { ChangeSetId: id, ChangeSetName: id.split('/')[1], StackId: s.stack.StackId, StackName: name };
+    if (n < (o.changeSetPolls ?? 1)) return { ...base, Status: 'CREATE_IN_PROGRESS', ExecutionStatus: 'UNAVAILABLE' };
+    const changes = s.changeSet.Changes ?? [];
+    const start = Number(input.NextToken ?? 0);
+    const next = start + pageSize;
+    return { ...base, ...s.changeSet, Changes: changes.slice(start, next), NextToken: next < changes.length ? String(next) : undefined };
+  });
+  cfn.on(DeleteChangeSetCommand).callsFake((input) => {
+    rec('DeleteChangeSet', input, input.StackName);
+    deleted.push(input.ChangeSetName as string);
+    return {};
+  });
+  cfn.on(ExecuteChangeSetCommand).callsFake((input) => {
+    rec('ExecuteChangeSet', input, input.StackName);
+    executed.push(input.ChangeSetName as string);
+    executedStacks.set(input.StackName as string, 0);
+    return {};
+  });
+  return { calls, ops: (op, stack) => calls.filter((c) => c.op === op && (stack === undefined || c.stack === stack)), deleted, executed };
+}
+
+export interface Harness {
+  log: MemoryLogger;
+  masked: string[];
+  outputs: Record<string, string | number | boolean | undefined>;
+  summary: string[];
+  runnerTemp: string;
+  rt: Runtime;
+}
+
+export function workspace(files: Record<string, string> = {}): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-drift-ws-'));
+  for (const [f, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), body);
+  return dir;
+}
+
+export function harness(inputs: Record<string, string>, env: Record<string, string> = {}): Harness {
+  const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-drift-tmp-'));
+  const h: Harness = {
+    log: memoryLogger(),
+    masked: [],
+    outputs: {},
+    summary: [],
+    runnerTemp,
+    rt: undefined as unknown as Runtime,
+  };
+  h.rt = {
+    get: mapInputs(inputs),
+    env: { AWS_REGION: 'us-east-1', RUNNER_TEMP: runnerTemp, GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1', ...env },
+    log: h.log,
+    clock: fakeClock(1_700_000_000_000),
+    mask: (s) => void h.masked.push(s),
+    cfn: () => new CloudFormationClient({ region: 'us-east-1' }),
+    summary: async (md) => void h.summary.push(md),
+    setOutputs: (o) => Object.assign(h.outputs, o),
+  };
+  return h;
+}
+
+/** Run the action; returns the result, or the thrown error with the result attached. */
+export async function runAction(h: Harness): Promise<{ result?: RunResult; error?: Error & { result?: RunResult } }> {
+  try {
+    return { result: await runWith(h.rt) };
+  } catch (e) {
+    return { error: e as Error & { result?: RunResult }, result: (e as { result?: RunResult }).result };
+  }
+}
