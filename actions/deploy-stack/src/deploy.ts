@@ -19,7 +19,12 @@ import type { Logger } from '../../../src/log';
 import { maskSecret, type Masker } from '../../../src/mask';
 import { pollUntil } from '../../../src/poll';
 import { buildParameters } from '../../../src/cfn/parameters';
-import { MAX_TEMPLATE_BODY_BYTES, parseTemplate, templateParameters, type TemplateParameter } from '../../../src/cfn/template';
+import {
+  MAX_TEMPLATE_BODY_BYTES,
+  parseTemplate,
+  templateParameters,
+  type TemplateParameter,
+} from '../../../src/cfn/template';
 import {
   createChangeSet,
   deleteChangeSet,
@@ -66,7 +71,10 @@ export interface DeployResult {
 }
 
 /** Hook the destructive-change gate and plan rendering plug into (plan-summaries issue). Returns a reason to refuse, or undefined. */
-export type ChangeSetGate = (cs: DescribeChangeSetOutputAll, result: DeployResult) => Promise<string | undefined> | string | undefined;
+export type ChangeSetGate = (
+  cs: DescribeChangeSetOutputAll,
+  result: DeployResult,
+) => Promise<string | undefined> | string | undefined;
 
 export class Deployer {
   /** A change set we created and have not executed yet (deleted on cancellation and on our own failure paths). */
@@ -173,7 +181,9 @@ export class Deployer {
     }
     if (state.kind === 'failed') {
       if (inp.noDeleteFailedChangeset) this.pending.keep = true;
-      throw new GuardError(`Change set ${inp.changeSetName} for stack ${inp.stackName} failed: ${state.reason}`);
+      throw new GuardError(
+        `Change set ${inp.changeSetName} for stack ${inp.stackName} failed: ${state.reason}`,
+      );
     }
 
     const cs = state.description;
@@ -209,7 +219,11 @@ export class Deployer {
       params = templateParameters(parseTemplate(inp.template.body));
     } else {
       const s = await deps.cfn.send(new GetTemplateSummaryCommand({ TemplateURL: inp.template.url }));
-      params = (s.Parameters ?? []).map((p) => ({ name: p.ParameterKey as string, noEcho: p.NoEcho === true, hasDefault: p.DefaultValue !== undefined }));
+      params = (s.Parameters ?? []).map((p) => ({
+        name: p.ParameterKey as string,
+        noEcho: p.NoEcho === true,
+        hasDefault: p.DefaultValue !== undefined,
+      }));
     }
     const noEcho = new Set(params.filter((p) => p.noEcho).map((p) => p.name));
     this.result.noEchoParameters = [...noEcho];
@@ -228,7 +242,9 @@ export class Deployer {
     try {
       this.result.accountId = await (await deps.sts()).accountId();
     } catch (e) {
-      throw new GuardError(`Could not verify the AWS account (expected-account-id is set): ${(e as Error).message}`);
+      throw new GuardError(
+        `Could not verify the AWS account (expected-account-id is set): ${(e as Error).message}`,
+      );
     }
     if (this.result.accountId !== inp.expectedAccountId) {
       throw new GuardError(
@@ -244,7 +260,8 @@ export class Deployer {
       const s = r.Stacks?.[0];
       return s && s.StackStatus !== 'DELETE_COMPLETE' ? s : undefined;
     } catch (e) {
-      if (awsErrorName(e) === 'ValidationError' && /does not exist/i.test((e as Error).message)) return undefined;
+      if (awsErrorName(e) === 'ValidationError' && /does not exist/i.test((e as Error).message))
+        return undefined;
       throw e;
     }
   }
@@ -284,14 +301,18 @@ export class Deployer {
           continue;
         case 'rollback-complete': {
           if (inp.onRollbackComplete !== 'delete') {
-            throw new GuardError(`Stack ${inp.stackName} is in ROLLBACK_COMPLETE: ${d.note}${await this.failureHint()}`);
+            throw new GuardError(
+              `Stack ${inp.stackName} is in ROLLBACK_COMPLETE: ${d.note}${await this.failureHint()}`,
+            );
           }
           if (inp.mode === 'create-only') {
             throw new GuardError(
               `Stack ${inp.stackName} is in ROLLBACK_COMPLETE; mode: create-only never deletes stacks. Deploy with create-and-execute and on-rollback-complete: delete, or delete it by hand.`,
             );
           }
-          log.warning(`Stack ${inp.stackName} is in ROLLBACK_COMPLETE (it holds no resources); deleting it as on-rollback-complete: delete asks.`);
+          log.warning(
+            `Stack ${inp.stackName} is in ROLLBACK_COMPLETE (it holds no resources); deleting it as on-rollback-complete: delete asks.`,
+          );
           await cfn.send(new DeleteStackCommand({ StackName: inp.stackName, RoleARN: inp.roleArn }));
           stack = await this.waitForStable('to be deleted');
           if (stack && stack.StackStatus !== 'DELETE_COMPLETE') {
@@ -326,7 +347,9 @@ export class Deployer {
           continue;
         }
         case 'fail':
-          throw new GuardError(`Stack ${inp.stackName} is in ${status}: ${d.note}${stack?.StackStatusReason ? ` (reason: ${stack.StackStatusReason})` : ''}`);
+          throw new GuardError(
+            `Stack ${inp.stackName} is in ${status}: ${d.note}${stack?.StackStatusReason ? ` (reason: ${stack.StackStatusReason})` : ''}`,
+          );
       }
     }
     throw new GuardError(`Stack ${inp.stackName} did not reach a deployable state.`);
@@ -375,64 +398,82 @@ export class Deployer {
     if (stack) r.outputs = outputsOf(stack);
     deps.log.info(`No changes for stack ${inp.stackName} (${reason.trim()}). Nothing to deploy.`);
     if (inp.failOnEmptyChangeset) {
-      throw new GuardError(`The change set for stack ${inp.stackName} contains no changes and fail-on-empty-changeset is true.`);
+      throw new GuardError(
+        `The change set for stack ${inp.stackName} contains no changes and fail-on-empty-changeset is true.`,
+      );
     }
     return r;
   }
 
   private async preflight(stack: Stack): Promise<void> {
     const { inp, deps } = this;
-    const res = await rollbackPreflight({ cfn: deps.cfn, s3: await deps.s3() }, inp.stackName, stack.Parameters ?? [], {
-      region: inp.region,
-      accountId: this.result.accountId,
-      partition: /^arn:([^:]+):/.exec(stack.StackId ?? '')?.[1],
-    });
+    const res = await rollbackPreflight(
+      { cfn: deps.cfn, s3: await deps.s3() },
+      inp.stackName,
+      stack.Parameters ?? [],
+      {
+        region: inp.region,
+        accountId: this.result.accountId,
+        partition: /^arn:([^:]+):/.exec(stack.StackId ?? '')?.[1],
+      },
+    );
     this.result.preflight = res;
     const total = res.present.length + res.missing.length + res.notChecked.length;
     if (total === 0) {
       deps.log.info('Rollback preflight: the deployed template references no S3 artifacts.');
       return;
     }
-    deps.log.info(`Rollback preflight: ${res.present.length} artifact(s) present, ${res.missing.length} missing, ${res.notChecked.length} not checked.`);
+    deps.log.info(
+      `Rollback preflight: ${res.present.length} artifact(s) present, ${res.missing.length} missing, ${res.notChecked.length} not checked.`,
+    );
     for (const n of res.notChecked) deps.log.info(`Rollback preflight: not checked: ${describeRef(n)}`);
     if (res.missing.length === 0) return;
     const msg = `Rollback preflight (R1): the deployed version of ${inp.stackName} needs S3 objects that no longer exist, so a failed update could not roll back (UPDATE_ROLLBACK_FAILED): ${res.missing.map(describeRef).join('; ')}.`;
-    if (inp.rollbackPreflight === 'fail') throw new GuardError(`${msg} Restore the objects or set rollback-preflight: warn.`);
+    if (inp.rollbackPreflight === 'fail')
+      throw new GuardError(`${msg} Restore the objects or set rollback-preflight: warn.`);
     deps.log.warning(msg);
   }
 
   private async execute(changeSetId: string, type: 'CREATE' | 'UPDATE'): Promise<Stack> {
     const { inp, deps } = this;
     const streamer = new EventStreamer(deps.cfn, inp.stackName, deps.log);
-    return deps.log.group(`deploy-stack: ${inp.stackName}${inp.environment ? ` (${inp.environment})` : ''} — executing ${type}`, async () => {
-      await streamer.prime();
-      deps.log.info(`Executing change set ${changeSetId}.`);
-      await deps.cfn.send(
-        new ExecuteChangeSetCommand({
-          ChangeSetName: changeSetId,
-          StackName: inp.stackName,
-          DisableRollback: type === 'UPDATE' && inp.disableRollback ? true : undefined,
-          ClientRequestToken: `${inp.changeSetName}-exec`.slice(0, 128),
-        }),
-      );
-      this.executed = true;
-      this.pending = undefined;
-      const stack = await this.waitForStable('to finish', streamer);
-      await streamer.poll();
-      const ok = type === 'CREATE' ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE';
-      if (!stack || stack.StackStatus !== ok) {
-        const f = firstFailures([...streamer.failures].reverse());
-        this.result.stackStatus = stack?.StackStatus ?? 'DELETE_COMPLETE';
-        throw new GuardError(
-          `Deploying stack ${inp.stackName} failed: it ended in ${this.result.stackStatus}.${f.length ? ` First failures: ${f.join('; ')}` : ''}`,
+    return deps.log.group(
+      `deploy-stack: ${inp.stackName}${inp.environment ? ` (${inp.environment})` : ''} — executing ${type}`,
+      async () => {
+        await streamer.prime();
+        deps.log.info(`Executing change set ${changeSetId}.`);
+        await deps.cfn.send(
+          new ExecuteChangeSetCommand({
+            ChangeSetName: changeSetId,
+            StackName: inp.stackName,
+            DisableRollback: type === 'UPDATE' && inp.disableRollback ? true : undefined,
+            ClientRequestToken: `${inp.changeSetName}-exec`.slice(0, 128),
+          }),
         );
-      }
-      if (type === 'CREATE' && inp.terminationProtection) {
-        await deps.cfn.send(new UpdateTerminationProtectionCommand({ StackName: inp.stackName, EnableTerminationProtection: true }));
-        deps.log.info(`Enabled termination protection on ${inp.stackName}.`);
-      }
-      return stack;
-    });
+        this.executed = true;
+        this.pending = undefined;
+        const stack = await this.waitForStable('to finish', streamer);
+        await streamer.poll();
+        const ok = type === 'CREATE' ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE';
+        if (!stack || stack.StackStatus !== ok) {
+          const f = firstFailures([...streamer.failures].reverse());
+          this.result.stackStatus = stack?.StackStatus ?? 'DELETE_COMPLETE';
+          throw new GuardError(
+            `Deploying stack ${inp.stackName} failed: it ended in ${this.result.stackStatus}.${f.length ? ` First failures: ${f.join('; ')}` : ''}`,
+          );
+        }
+        if (type === 'CREATE' && inp.terminationProtection) {
+          await deps.cfn.send(
+            new UpdateTerminationProtectionCommand({
+              StackName: inp.stackName,
+              EnableTerminationProtection: true,
+            }),
+          );
+          deps.log.info(`Enabled termination protection on ${inp.stackName}.`);
+        }
+        return stack;
+      },
+    );
   }
 
   private finish(stack: Stack, result: Result): DeployResult {
@@ -456,7 +497,9 @@ export class Deployer {
       cs = await describeChangeSetAll(deps.cfn, id, inp.stackName);
     } catch (e) {
       if (awsErrorName(e) === 'ChangeSetNotFoundException' || awsErrorName(e) === 'ChangeSetNotFound') {
-        throw new GuardError(`Change set ${id} of stack ${inp.stackName} no longer exists; create a new plan.`);
+        throw new GuardError(
+          `Change set ${id} of stack ${inp.stackName} no longer exists; create a new plan.`,
+        );
       }
       throw e;
     }
@@ -475,7 +518,9 @@ export class Deployer {
       );
     }
     const stack = await this.describeStack();
-    const changed = stack?.LastUpdatedTime ?? (stack?.StackStatus === 'REVIEW_IN_PROGRESS' ? undefined : stack?.CreationTime);
+    const changed =
+      stack?.LastUpdatedTime ??
+      (stack?.StackStatus === 'REVIEW_IN_PROGRESS' ? undefined : stack?.CreationTime);
     if (stack && changed && cs.CreationTime && changed.getTime() > cs.CreationTime.getTime()) {
       throw new GuardError(
         `Stack ${inp.stackName} changed at ${changed.toISOString()}, after change set ${cs.ChangeSetName} was created (${cs.CreationTime.toISOString()}); the reviewed plan is stale. Create a new plan.`,

@@ -1,4 +1,8 @@
-import { DescribeStackEventsCommand, type CloudFormationClient, type StackEvent } from '@aws-sdk/client-cloudformation';
+import {
+  DescribeStackEventsCommand,
+  type CloudFormationClient,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
 import type { Logger } from '../../../src/log';
 
 /**
@@ -30,7 +34,9 @@ export class EventStreamer {
     let token: string | undefined;
     let pages = 0;
     outer: do {
-      const r = await this.cfn.send(new DescribeStackEventsCommand({ StackName: this.stackName, NextToken: token }));
+      const r = await this.cfn.send(
+        new DescribeStackEventsCommand({ StackName: this.stackName, NextToken: token }),
+      );
       for (const e of r.StackEvents ?? []) {
         if (!e.EventId || this.seen.has(e.EventId)) break outer;
         fresh.push(e);
@@ -59,7 +65,12 @@ export function formatEvent(e: StackEvent): string {
 /** The first failed resources of the latest operation, with reasons (for the error message). */
 export function firstFailures(events: StackEvent[], n = 5): string[] {
   return events
-    .filter((e) => /FAILED$/.test(e.ResourceStatus ?? '') && e.ResourceStatusReason && e.ResourceType !== 'AWS::CloudFormation::Stack')
+    .filter(
+      (e) =>
+        /FAILED$/.test(e.ResourceStatus ?? '') &&
+        e.ResourceStatusReason &&
+        e.ResourceType !== 'AWS::CloudFormation::Stack',
+    )
     .slice(0, n)
     .map((e) => `${e.LogicalResourceId} (${e.ResourceType}) ${e.ResourceStatus}: ${e.ResourceStatusReason}`);
 }

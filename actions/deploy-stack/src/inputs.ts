@@ -108,7 +108,8 @@ export interface DeployInputs {
 const CAPABILITIES = Object.values(Capability) as string[];
 const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
-const CHANGE_SET_ARN = /^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:changeSet\/[a-zA-Z][-a-zA-Z0-9]{0,127}\/[-a-f0-9]+$/;
+const CHANGE_SET_ARN =
+  /^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:changeSet\/[a-zA-Z][-a-zA-Z0-9]{0,127}\/[-a-f0-9]+$/;
 const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
 const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/;
 
@@ -123,7 +124,11 @@ export function defaultChangeSetName(stack: string, env: NodeJS.ProcessEnv, now:
 }
 
 /** Parse and validate every input. Throws InputError before any AWS call (L1). */
-export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.env, now = Date.now()): DeployInputs {
+export function parseInputs(
+  get: InputGetter,
+  env: NodeJS.ProcessEnv = process.env,
+  now = Date.now(),
+): DeployInputs {
   // Deprecated aliases from aws-actions/aws-cloudformation-github-deploy v1 ("1"/"0").
   const legacyNoExecute = bool(get, 'no-execute-changeset', false);
   let mode = oneOf(get, 'mode', MODES, 'create-and-execute');
@@ -136,31 +141,41 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
   const templateValue = optional(get, 'template');
   const executeChangeSetId = optional(get, 'execute-change-set-id');
   if (mode === 'execute-only') {
-    if (!executeChangeSetId) throw new InputError("Input 'execute-change-set-id' is required with mode: execute-only.");
+    if (!executeChangeSetId)
+      throw new InputError("Input 'execute-change-set-id' is required with mode: execute-only.");
     if (!CHANGE_SET_ARN.test(executeChangeSetId) && !CHANGE_SET_NAME.test(executeChangeSetId)) {
-      throw new InputError(`Input 'execute-change-set-id' must be a change set ARN or name, got '${printable(executeChangeSetId)}'.`);
+      throw new InputError(
+        `Input 'execute-change-set-id' must be a change set ARN or name, got '${printable(executeChangeSetId)}'.`,
+      );
     }
   } else {
     if (!templateValue) throw new InputError(`Input 'template' is required with mode: ${mode}.`);
-    if (executeChangeSetId) throw new InputError("Input 'execute-change-set-id' is only used with mode: execute-only.");
+    if (executeChangeSetId)
+      throw new InputError("Input 'execute-change-set-id' is only used with mode: execute-only.");
   }
   const template = templateValue ? readTemplateInput(templateValue, root) : undefined;
 
   const capabilities = list(get, 'capabilities', true);
   const caps = (optional(get, 'capabilities') === undefined ? ['CAPABILITY_IAM'] : capabilities).map((c) => {
-    if (!CAPABILITIES.includes(c)) throw new InputError(`Input 'capabilities': unknown capability '${printable(c)}' (one of ${CAPABILITIES.join(', ')}).`);
+    if (!CAPABILITIES.includes(c))
+      throw new InputError(
+        `Input 'capabilities': unknown capability '${printable(c)}' (one of ${CAPABILITIES.join(', ')}).`,
+      );
     return c as Capability;
   });
 
   const roleArn = optional(get, 'role-arn');
   if (roleArn) validateArn(roleArn, 'role-arn', IAM_ROLE_ARN, 'IAM role ARN');
   const notificationArns = list(get, 'notification-arns', true);
-  if (notificationArns.length > 5) throw new InputError("Input 'notification-arns' takes at most 5 SNS topic ARNs.");
+  if (notificationArns.length > 5)
+    throw new InputError("Input 'notification-arns' takes at most 5 SNS topic ARNs.");
   for (const a of notificationArns) validateArn(a, 'notification-arns', SNS_TOPIC_ARN, 'SNS topic ARN');
 
   const changeSetName = optional(get, 'change-set-name') ?? defaultChangeSetName(stackName, env, now);
   if (!CHANGE_SET_NAME.test(changeSetName)) {
-    throw new InputError(`Input 'change-set-name' must match ${CHANGE_SET_NAME.source}, got '${printable(changeSetName)}'.`);
+    throw new InputError(
+      `Input 'change-set-name' must match ${CHANGE_SET_NAME.source}, got '${printable(changeSetName)}'.`,
+    );
   }
 
   const s3Bucket = optional(get, 's3-bucket');
@@ -169,30 +184,40 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
   }
   const s3Prefix = optional(get, 's3-prefix') ?? '';
   if (s3Prefix && (!/^[\w!\-.*'()/]{1,512}$/.test(s3Prefix) || s3Prefix.split('/').includes('..'))) {
-    throw new InputError(`Input 's3-prefix' may use letters, digits and !-_.*'()/ only, got '${printable(s3Prefix)}'.`);
+    throw new InputError(
+      `Input 's3-prefix' may use letters, digits and !-_.*'()/ only, got '${printable(s3Prefix)}'.`,
+    );
   }
 
   const deploymentModeRaw = optional(get, 'deployment-mode');
   if (deploymentModeRaw && deploymentModeRaw !== 'REVERT_DRIFT') {
-    throw new InputError(`Input 'deployment-mode' must be REVERT_DRIFT (or empty), got '${printable(deploymentModeRaw)}'.`);
+    throw new InputError(
+      `Input 'deployment-mode' must be REVERT_DRIFT (or empty), got '${printable(deploymentModeRaw)}'.`,
+    );
   }
 
   const expected = optional(get, 'expected-account-id');
   const resourcesToSkip = list(get, 'resources-to-skip', true);
   for (const r of resourcesToSkip) {
     if (!/^[A-Za-z0-9]{1,255}(\.[A-Za-z0-9]{1,255})?$/.test(r)) {
-      throw new InputError(`Input 'resources-to-skip': '${printable(r)}' is not a logical resource id (LogicalId or NestedStack.LogicalId).`);
+      throw new InputError(
+        `Input 'resources-to-skip': '${printable(r)}' is not a logical resource id (LogicalId or NestedStack.LogicalId).`,
+      );
     }
   }
   const allowList = list(get, 'destructive-allow-list', true);
   for (const a of allowList) {
     if (!LOGICAL_ID.test(a) && !RESOURCE_TYPE.test(a)) {
-      throw new InputError(`Input 'destructive-allow-list': '${printable(a)}' is neither a logical id nor a resource type like AWS::Lambda::Version.`);
+      throw new InputError(
+        `Input 'destructive-allow-list': '${printable(a)}' is neither a logical id nor a resource type like AWS::Lambda::Version.`,
+      );
     }
   }
   const environment = optional(get, 'environment');
   if (environment && !/^[\w.\- /]{1,64}$/.test(environment)) {
-    throw new InputError(`Input 'environment' may use letters, digits, space and _.-/ (at most 64), got '${printable(environment)}'.`);
+    throw new InputError(
+      `Input 'environment' may use letters, digits, space and _.-/ (at most 64), got '${printable(environment)}'.`,
+    );
   }
 
   const failOnEmpty =
@@ -208,7 +233,11 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
     region,
     template,
     capabilities: caps,
-    parameterOverrides: parseParameterOverrides(optional(get, 'parameter-overrides'), 'parameter-overrides', root),
+    parameterOverrides: parseParameterOverrides(
+      optional(get, 'parameter-overrides'),
+      'parameter-overrides',
+      root,
+    ),
     tags: parseTags(optional(get, 'tags'), 'tags', root),
     roleArn,
     terminationProtection: bool(get, 'termination-protection', false),

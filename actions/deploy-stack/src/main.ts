@@ -8,7 +8,7 @@ import { envInputs } from '../../../src/inputs';
 import { runAction } from '../../../src/run';
 import { Deployer } from './deploy';
 import { parseInputs } from './inputs';
-import { publish } from './report';
+import { planGate, publish, type PlanHolder } from './report';
 
 export async function run(): Promise<void> {
   await runAction(async () => {
@@ -19,7 +19,12 @@ export async function run(): Promise<void> {
       cfn: new CloudFormationClient(cfg),
       s3: async () => {
         const m = await import('./aws-extra');
-        return m.s3Ops(new m.S3Client({ ...cfg, forcePathStyle: !!(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3) }));
+        return m.s3Ops(
+          new m.S3Client({
+            ...cfg,
+            forcePathStyle: !!(process.env.AWS_ENDPOINT_URL || process.env.AWS_ENDPOINT_URL_S3),
+          }),
+        );
       },
       sts: async () => {
         const m = await import('./aws-extra');
@@ -29,10 +34,13 @@ export async function run(): Promise<void> {
       clock: realClock,
       mask: coreMasker,
     };
-    const deployer = new Deployer(inputs, deps);
+    const holder: PlanHolder = {};
+    const deployer = new Deployer(inputs, deps, planGate(inputs, deps.cfn, holder));
     const onSignal = (sig: NodeJS.Signals) => {
       void deployer.cleanup(`the job was cancelled (${sig})`).finally(() => {
-        core.setFailed(`deploy-stack: cancelled (${sig}) while working on stack ${inputs.stackName}; no change set was left behind.`);
+        core.setFailed(
+          `deploy-stack: cancelled (${sig}) while working on stack ${inputs.stackName}; no change set was left behind.`,
+        );
         process.exit(1);
       });
     };
@@ -44,7 +52,7 @@ export async function run(): Promise<void> {
     } catch (e) {
       error = e;
     }
-    await publish(inputs, deployer.result, deps.log, error);
+    await publish(inputs, deployer.result, { log: deps.log, error, plan: holder.plan });
     if (error) throw error;
   });
 }

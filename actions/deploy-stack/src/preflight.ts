@@ -1,4 +1,8 @@
-import { GetTemplateCommand, type CloudFormationClient, type Parameter } from '@aws-sdk/client-cloudformation';
+import {
+  GetTemplateCommand,
+  type CloudFormationClient,
+  type Parameter,
+} from '@aws-sdk/client-cloudformation';
 import type { S3Ops } from './aws-extra';
 import { awsErrorName } from '../../../src/errors';
 import { parseTemplate } from '../../../src/cfn/template';
@@ -53,7 +57,12 @@ export function resolveValue(v: unknown, ctx: ResolveContext): Resolved {
     let failed = false;
     const out = text.replace(/\$\{(!?)([^}]+)\}/g, (_m, bang: string, name: string) => {
       if (bang) return `\${${name}}`;
-      const r = name in vars ? resolveValue(vars[name], ctx) : name.includes('.') ? UNRESOLVED : resolveRef(name, ctx);
+      const r =
+        name in vars
+          ? resolveValue(vars[name], ctx)
+          : name.includes('.')
+            ? UNRESOLVED
+            : resolveRef(name, ctx);
       if (r === UNRESOLVED) {
         failed = true;
         return '';
@@ -112,9 +121,20 @@ export function parseS3Url(url: string): { bucket: string; key: string } | undef
 
 /** Find the S3 artifacts a (deployed) template references. */
 export function findArtifacts(template: Record<string, unknown>, ctx: ResolveContext): ArtifactRef[] {
-  const resources = (template.Resources ?? {}) as Record<string, { Type?: string; Properties?: Record<string, unknown> }>;
+  const resources = (template.Resources ?? {}) as Record<
+    string,
+    { Type?: string; Properties?: Record<string, unknown> }
+  >;
   const refs: ArtifactRef[] = [];
-  const fromObject = (logicalId: string, type: string, property: string, o: unknown, bk: string, kk: string, vk: string) => {
+  const fromObject = (
+    logicalId: string,
+    type: string,
+    property: string,
+    o: unknown,
+    bk: string,
+    kk: string,
+    vk: string,
+  ) => {
     if (!o || typeof o !== 'object') return;
     const obj = o as Record<string, unknown>;
     if (!(bk in obj) && !(kk in obj)) return; // inline code (ZipFile, ImageUri, Definition...)
@@ -122,14 +142,24 @@ export function findArtifacts(template: Record<string, unknown>, ctx: ResolveCon
     const key = resolveValue(obj[kk], ctx);
     const version = obj[vk] === undefined ? undefined : resolveValue(obj[vk], ctx);
     if (bucket === UNRESOLVED || key === UNRESOLVED || version === UNRESOLVED) {
-      refs.push({ logicalId, type, property, unresolved: `${property} uses an intrinsic function or parameter that cannot be resolved here` });
+      refs.push({
+        logicalId,
+        type,
+        property,
+        unresolved: `${property} uses an intrinsic function or parameter that cannot be resolved here`,
+      });
     } else refs.push({ logicalId, type, property, bucket, key, version });
   };
   const fromUrl = (logicalId: string, type: string, property: string, v: unknown) => {
     if (v === undefined) return;
     const s = resolveValue(v, ctx);
     if (s === UNRESOLVED) {
-      refs.push({ logicalId, type, property, unresolved: `${property} uses an intrinsic function or parameter that cannot be resolved here` });
+      refs.push({
+        logicalId,
+        type,
+        property,
+        unresolved: `${property} uses an intrinsic function or parameter that cannot be resolved here`,
+      });
       return;
     }
     if (!/^(s3|https?):\/\//.test(s)) return; // a local path (before packaging) or inline
@@ -161,7 +191,15 @@ export function findArtifacts(template: Record<string, unknown>, ctx: ResolveCon
         fromUrl(logicalId, type, 'TemplateURL', p.TemplateURL);
         break;
       case 'AWS::StepFunctions::StateMachine':
-        fromObject(logicalId, type, 'DefinitionS3Location', p.DefinitionS3Location, 'Bucket', 'Key', 'Version');
+        fromObject(
+          logicalId,
+          type,
+          'DefinitionS3Location',
+          p.DefinitionS3Location,
+          'Bucket',
+          'Key',
+          'Version',
+        );
         break;
     }
   }
@@ -174,12 +212,18 @@ export interface PreflightDeps {
 }
 
 /** Fetch the deployed template (Original stage) and HeadObject every artifact it references. */
-export async function rollbackPreflight(deps: PreflightDeps, stackName: string, stackParams: Parameter[], ctx: Omit<ResolveContext, 'params' | 'stackName'>): Promise<PreflightResult> {
+export async function rollbackPreflight(
+  deps: PreflightDeps,
+  stackName: string,
+  stackParams: Parameter[],
+  ctx: Omit<ResolveContext, 'params' | 'stackName'>,
+): Promise<PreflightResult> {
   const t = await deps.cfn.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
   const body = t.TemplateBody ?? '';
   const template = typeof body === 'string' ? parseTemplate(body) : (body as Record<string, unknown>);
   const params: Record<string, string | undefined> = {};
-  for (const p of stackParams) if (p.ParameterKey) params[p.ParameterKey] = p.ResolvedValue ?? p.ParameterValue;
+  for (const p of stackParams)
+    if (p.ParameterKey) params[p.ParameterKey] = p.ResolvedValue ?? p.ParameterValue;
   const refs = findArtifacts(template, { ...ctx, params, stackName });
   const result: PreflightResult = { present: [], missing: [], notChecked: [] };
   for (const ref of refs) {
@@ -193,7 +237,13 @@ export async function rollbackPreflight(deps: PreflightDeps, stackName: string, 
     } catch (e) {
       const name = awsErrorName(e);
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (name === 'NotFound' || name === 'NoSuchKey' || name === 'NoSuchBucket' || name === 'NoSuchVersion' || status === 404) {
+      if (
+        name === 'NotFound' ||
+        name === 'NoSuchKey' ||
+        name === 'NoSuchBucket' ||
+        name === 'NoSuchVersion' ||
+        status === 404
+      ) {
         result.missing.push(ref);
       } else {
         result.notChecked.push({ ...ref, unresolved: `HeadObject failed: ${name ?? status ?? 'error'}` });
@@ -204,6 +254,7 @@ export async function rollbackPreflight(deps: PreflightDeps, stackName: string, 
 }
 
 export function describeRef(r: ArtifactRef): string {
-  const loc = r.bucket && r.key ? `s3://${r.bucket}/${r.key}${r.version ? ` (version ${r.version})` : ''}` : '';
+  const loc =
+    r.bucket && r.key ? `s3://${r.bucket}/${r.key}${r.version ? ` (version ${r.version})` : ''}` : '';
   return `${r.logicalId} (${r.type}) ${r.property}${loc ? ` → ${loc}` : ''}${r.unresolved ? `: ${r.unresolved}` : ''}`;
 }

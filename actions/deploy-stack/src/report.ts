@@ -1,20 +1,121 @@
 import * as core from '@actions/core';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { describeChangeSetAll, type DescribeChangeSetOutputAll } from '../../../src/cfn/changeset';
 import { errorMessage } from '../../../src/errors';
 import type { Logger } from '../../../src/log';
-import { table, code } from '../../../src/markdown';
+import { code, table } from '../../../src/markdown';
 import { redact } from '../../../src/mask';
+import { renderPlan, runUrlFromEnv, type PlanChangeSet, type PlanResult } from '../../../src/plan';
+import { destructiveRefusal, postPlanComment } from '../../../src/plan-report';
+import type { Octokit } from '../../../src/pr-comment';
 import { writeSummary } from '../../../src/summary';
 import type { DeployInputs } from './inputs';
-import type { DeployResult } from './deploy';
+import type { ChangeSetGate, DeployResult } from './deploy';
 
 /** Names GitHub accepts as output ids; stack outputs under other names only appear in the `outputs` JSON. */
 const OUTPUT_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const RESERVED = new Set(['stack-id', 'stack-status', 'change-set-id', 'change-set-name', 'has-changes', 'changes-count', 'outputs', 'destructive-changes', 'plan-markdown']);
+const RESERVED = new Set([
+  'stack-id',
+  'stack-status',
+  'change-set-id',
+  'change-set-name',
+  'has-changes',
+  'changes-count',
+  'outputs',
+  'destructive-changes',
+  'plan-markdown',
+]);
 
-export function stepOutputs(r: DeployResult): Record<string, string> {
+/** Holds the rendered plan between the gate (before execution) and publishing (after). */
+export interface PlanHolder {
+  plan?: PlanResult;
+}
+
+/** Read nested stacks' change sets (include-nested-stacks-change-set), depth-first, with their parent path. */
+export async function collectChangeSets(
+  cfn: CloudFormationClient,
+  root: DescribeChangeSetOutputAll,
+  stackName: string,
+  nested: boolean,
+  parentPath: string[] = [],
+  depth = 0,
+): Promise<PlanChangeSet[]> {
+  const out: PlanChangeSet[] = [
+    {
+      stackName,
+      changeSetName: root.ChangeSetName,
+      changes: root.Changes,
+      parentPath,
+      status: root.Status,
+      statusReason: root.StatusReason,
+    },
+  ];
+  if (!nested || depth > 5) return out;
+  for (const c of root.Changes) {
+    const rc = c.ResourceChange;
+    if (rc?.ResourceType === 'AWS::CloudFormation::Stack' && rc.ChangeSetId && rc.LogicalResourceId) {
+      const child = await describeChangeSetAll(cfn, rc.ChangeSetId);
+      out.push(
+        ...(await collectChangeSets(
+          cfn,
+          child,
+          rc.LogicalResourceId,
+          true,
+          [...parentPath, stackName],
+          depth + 1,
+        )),
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * The gate deploy-stack runs once a change set is ready: render the plan (shared renderer) and, in
+ * create-and-execute mode, refuse destructive changes that are not allowed (H2).
+ */
+export function planGate(
+  inp: DeployInputs,
+  cfn: CloudFormationClient,
+  holder: PlanHolder,
+  env: NodeJS.ProcessEnv = process.env,
+): ChangeSetGate {
+  return async (cs, r) => {
+    const changeSets = await collectChangeSets(cfn, cs, inp.stackName, inp.includeNestedStacks);
+    const plan = renderPlan({
+      changeSets,
+      header: {
+        stack: inp.stackName,
+        environment: inp.environment,
+        account: r.accountId,
+        region: inp.region,
+        changeSetName: cs.ChangeSetName ?? r.changeSetName,
+        commit: env.GITHUB_SHA,
+        runUrl: runUrlFromEnv(env),
+      },
+      secrets: r.secrets,
+      noEchoParameters: r.noEchoParameters,
+      allowList: inp.destructiveAllowList,
+    });
+    holder.plan = plan;
+    if (inp.mode !== 'create-and-execute') return undefined;
+    return destructiveRefusal(
+      plan,
+      inp.allowDestructive,
+      `change set ${cs.ChangeSetName} for stack ${inp.stackName}`,
+    );
+  };
+}
+
+export function stepOutputs(
+  r: DeployResult,
+  plan: PlanResult | undefined,
+  comment: string,
+): Record<string, string> {
   const safe = (v: string) => redact(v, r.secrets);
   const outputs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(r.outputs)) if (OUTPUT_ID.test(k) && !RESERVED.has(k)) outputs[k] = safe(v);
+  for (const [k, v] of Object.entries(r.outputs))
+    if (OUTPUT_ID.test(k) && !RESERVED.has(k)) outputs[k] = safe(v);
   const redactedOutputs = Object.fromEntries(Object.entries(r.outputs).map(([k, v]) => [k, safe(v)]));
   Object.assign(outputs, {
     'stack-id': r.stackId ?? '',
@@ -24,6 +125,8 @@ export function stepOutputs(r: DeployResult): Record<string, string> {
     'has-changes': String(r.hasChanges),
     'changes-count': String(r.changesCount),
     outputs: JSON.stringify(redactedOutputs),
+    'destructive-changes': String(plan?.destructive.length ?? 0),
+    'plan-markdown': comment,
   });
   return outputs;
 }
@@ -33,44 +136,80 @@ const VERDICT: Record<DeployResult['result'], string> = {
   updated: '✅ Stack updated',
   'no-changes': '✅ No changes',
   planned: '📝 Change set created for review (not executed)',
-  refused: '⛔ Change set refused',
+  refused: '⛔ Change set refused: destructive changes need review',
 };
 
-export function summaryMarkdown(inp: DeployInputs, r: DeployResult, error?: unknown): string {
+/** The result block shown above the plan in the summary and the PR comment. */
+export function resultBlock(inp: DeployInputs, r: DeployResult, error?: unknown): string {
   const lines: string[] = [];
   lines.push(`### deploy-stack: ${code(inp.stackName)}${inp.environment ? ` (${inp.environment})` : ''}`);
   lines.push('');
-  lines.push(error ? `❌ **Failed:** ${errorMessage(error)}` : `**${VERDICT[r.result]}**`);
+  lines.push(
+    error ? `❌ **Failed:** ${errorMessage(error).replace(/[<>]/g, '')}` : `**${VERDICT[r.result]}**`,
+  );
   lines.push('');
   lines.push(
     table(
-      ['Stack', 'Account', 'Region', 'Mode', 'Result', 'Status', 'Change set'],
-      [[inp.stackName, r.accountId ?? '', inp.region, inp.mode, error ? 'failed' : r.result, r.stackStatus ?? '', r.changeSetName ?? '']],
+      ['Stack', 'Account', 'Region', 'Mode', 'Result', 'Stack status', 'Change set'],
+      [
+        [
+          inp.stackName,
+          r.accountId ?? '',
+          inp.region,
+          inp.mode,
+          error ? (r.result === 'refused' ? 'refused' : 'failed') : r.result,
+          r.stackStatus ?? '',
+          r.changeSetName ?? '',
+        ],
+      ],
     ),
   );
-  if (r.changes.length > 0) {
-    lines.push('', `#### Changes (${r.changes.length})`, '');
+  if (r.result === 'planned' && r.changeSetId) {
     lines.push(
-      table(
-        ['Action', 'Logical ID', 'Type', 'Replacement'],
-        r.changes.map((c) => [
-          c.ResourceChange?.Action ?? c.Type,
-          c.ResourceChange?.LogicalResourceId ?? '',
-          c.ResourceChange?.ResourceType ?? '',
-          c.ResourceChange?.Replacement ?? '',
-        ]),
-      ),
+      '',
+      `To execute exactly this reviewed plan: \`mode: execute-only\` with \`execute-change-set-id: ${r.changeSetId}\`.`,
     );
   }
   if (r.preflight && r.preflight.missing.length) {
-    lines.push('', `⚠️ Rollback preflight: ${r.preflight.missing.length} S3 artifact(s) the deployed version needs are missing.`);
+    lines.push(
+      '',
+      `⚠️ Rollback preflight (R1): ${r.preflight.missing.length} S3 artifact(s) the deployed version needs are missing; a failed update could not roll back.`,
+    );
   }
   for (const n of r.notes) lines.push('', `- ${n}`);
-  return redact(lines.join('\n'), r.secrets) + '\n';
+  return lines.join('\n');
 }
 
-/** Set outputs and write the job summary, also after a failure (so reviewers see why). */
-export async function publish(inp: DeployInputs, r: DeployResult, log: Logger, error?: unknown): Promise<void> {
-  for (const [k, v] of Object.entries(stepOutputs(r))) core.setOutput(k, v);
-  await writeSummary(summaryMarkdown(inp, r, error), log);
+export interface PublishOptions {
+  log: Logger;
+  error?: unknown;
+  plan?: PlanResult;
+  env?: NodeJS.ProcessEnv;
+  octokit?: Octokit;
+}
+
+/** Set outputs, write the job summary and post the sticky PR comment, also after a failure (so reviewers see why). */
+export async function publish(
+  inp: DeployInputs,
+  r: DeployResult,
+  o: PublishOptions,
+): Promise<{ summary: string; comment: string }> {
+  const head = resultBlock(inp, r, o.error);
+  const noChanges = '\n\n**No changes.**\n';
+  const summary = redact(`${head}\n\n${o.plan ? o.plan.markdown : r.hasChanges ? '' : noChanges}`, r.secrets);
+  const comment = redact(`${head}\n\n${o.plan ? o.plan.comment : r.hasChanges ? '' : noChanges}`, r.secrets);
+  for (const [k, v] of Object.entries(stepOutputs(r, o.plan, comment))) core.setOutput(k, v);
+  await writeSummary(summary, o.log);
+  await postPlanComment({
+    mode: inp.commentOnPr,
+    token: inp.githubToken,
+    action: 'deploy-stack',
+    stack: inp.stackName,
+    environment: inp.environment,
+    body: comment,
+    log: o.log,
+    env: o.env,
+    octokit: o.octokit,
+  });
+  return { summary, comment };
 }

@@ -29,13 +29,28 @@ export const STATUS_TABLE: Record<StackStatus | typeof ABSENT, StatusDecision> =
     note: 'The last update was rolled back; the stack is stable: an UPDATE change set.',
   },
   IMPORT_COMPLETE: { action: 'update', note: 'Stable after an import: an UPDATE change set.' },
-  IMPORT_ROLLBACK_COMPLETE: { action: 'update', note: 'The last import was rolled back; the stack is stable: an UPDATE change set.' },
+  IMPORT_ROLLBACK_COMPLETE: {
+    action: 'update',
+    note: 'The last import was rolled back; the stack is stable: an UPDATE change set.',
+  },
 
-  CREATE_IN_PROGRESS: { action: 'wait', note: 'Another operation is creating the stack: wait for it, then decide.' },
-  UPDATE_IN_PROGRESS: { action: 'wait', note: 'Another deploy is updating the stack: wait for it, then decide.' },
-  UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: { action: 'wait', note: 'An update is cleaning up: wait, then decide.' },
+  CREATE_IN_PROGRESS: {
+    action: 'wait',
+    note: 'Another operation is creating the stack: wait for it, then decide.',
+  },
+  UPDATE_IN_PROGRESS: {
+    action: 'wait',
+    note: 'Another deploy is updating the stack: wait for it, then decide.',
+  },
+  UPDATE_COMPLETE_CLEANUP_IN_PROGRESS: {
+    action: 'wait',
+    note: 'An update is cleaning up: wait, then decide.',
+  },
   UPDATE_ROLLBACK_IN_PROGRESS: { action: 'wait', note: 'An update is rolling back: wait, then decide.' },
-  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: { action: 'wait', note: 'A rollback is cleaning up: wait, then decide.' },
+  UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS: {
+    action: 'wait',
+    note: 'A rollback is cleaning up: wait, then decide.',
+  },
   ROLLBACK_IN_PROGRESS: { action: 'wait', note: 'A failed create is rolling back: wait, then decide.' },
   DELETE_IN_PROGRESS: { action: 'wait', note: 'The stack is being deleted: wait, then create it again.' },
   IMPORT_IN_PROGRESS: { action: 'wait', note: 'An import is running: wait, then decide.' },
@@ -43,13 +58,11 @@ export const STATUS_TABLE: Record<StackStatus | typeof ABSENT, StatusDecision> =
 
   ROLLBACK_COMPLETE: {
     action: 'rollback-complete',
-    note:
-      'The first create failed and was rolled back; such a stack cannot be updated. Delete it (set on-rollback-complete: delete to let this action do it) and deploy again.',
+    note: 'The first create failed and was rolled back; such a stack cannot be updated. Delete it (set on-rollback-complete: delete to let this action do it) and deploy again.',
   },
   UPDATE_ROLLBACK_FAILED: {
     action: 'update-rollback-failed',
-    note:
-      'An update failed and so did its rollback (often an artifact the old version needs is gone). Fix the cause, then continue the rollback (on-update-rollback-failed: continue, optionally with resources-to-skip).',
+    note: 'An update failed and so did its rollback (often an artifact the old version needs is gone). Fix the cause, then continue the rollback (on-update-rollback-failed: continue, optionally with resources-to-skip).',
   },
 
   CREATE_FAILED: {

@@ -1,0 +1,720 @@
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  ContinueUpdateRollbackCommand,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DeleteStackCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  StackStatus,
+  UpdateTerminationProtectionCommand,
+} from '@aws-sdk/client-cloudformation';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { STATUS_TABLE, decide } from '../../../actions/deploy-stack/src/status';
+import { TimeoutError } from '../../../src/errors';
+import {
+  ACCOUNT,
+  CS_ID,
+  SECRET,
+  STACK,
+  STACK_ID,
+  cfnMock,
+  notFound,
+  resetMocks,
+  s3Mock,
+  setup,
+  stack,
+  stsMock,
+} from './harness';
+
+const MUTATING = [
+  CreateChangeSetCommand,
+  ExecuteChangeSetCommand,
+  DeleteStackCommand,
+  DeleteChangeSetCommand,
+  ContinueUpdateRollbackCommand,
+];
+
+function readyChangeSet(
+  changes = [
+    {
+      Type: 'Resource' as const,
+      ResourceChange: { Action: 'Add' as const, LogicalResourceId: 'Queue', ResourceType: 'AWS::SQS::Queue' },
+    },
+  ],
+) {
+  return {
+    ChangeSetId: CS_ID,
+    ChangeSetName: `${STACK}-42-1`,
+    StackName: STACK,
+    StackId: STACK_ID,
+    Status: 'CREATE_COMPLETE' as const,
+    ExecutionStatus: 'AVAILABLE' as const,
+    Changes: changes,
+    CreationTime: new Date('2026-06-01T00:00:00Z'),
+  };
+}
+
+function happyCreate() {
+  cfnMock
+    .on(DescribeStacksCommand)
+    .rejectsOnce(notFound())
+    .resolves({
+      Stacks: [
+        stack('CREATE_COMPLETE', { Outputs: [{ OutputKey: 'QueueUrl', OutputValue: 'https://sqs/q' }] }),
+      ],
+    });
+  cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID, StackId: STACK_ID });
+  cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+  cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+  cfnMock.on(ExecuteChangeSetCommand).resolves({});
+}
+
+beforeEach(() => resetMocks());
+
+describe('M1: an empty change set is success', () => {
+  it('M1: FAILED change set "didn\'t contain changes" → has-changes false, change set deleted (awaited), no execute', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID, StackId: STACK_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves({
+      ...readyChangeSet([]),
+      Status: 'FAILED',
+      ExecutionStatus: 'UNAVAILABLE',
+      StatusReason:
+        "The submitted information didn't contain changes. Submit different information to create a change set.",
+    });
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    const { deployer } = setup();
+    const r = await deployer.run();
+    expect(r.hasChanges).toBe(false);
+    expect(r.result).toBe('no-changes');
+    expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, {
+      ChangeSetName: CS_ID,
+      StackName: STACK,
+    });
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+    // the no-op budget: DescribeStacks, CreateChangeSet, DescribeChangeSet, DeleteChangeSet
+    expect(cfnMock.calls().length).toBeLessThanOrEqual(5);
+  });
+
+  it('M1: ValidationError "No updates are to be performed." at CreateChangeSet (moto shape) → success, nothing to delete', async () => {
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [stack('UPDATE_COMPLETE', { Outputs: [{ OutputKey: 'Url', OutputValue: 'u' }] })],
+      });
+    cfnMock
+      .on(CreateChangeSetCommand)
+      .rejects(Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' }));
+    const { deployer } = setup();
+    const r = await deployer.run();
+    expect(r.hasChanges).toBe(false);
+    expect(r.outputs).toEqual({ Url: 'u' });
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+
+  it('M1: fail-on-empty-changeset: true makes emptiness fail', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock
+      .on(CreateChangeSetCommand)
+      .rejects(Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' }));
+    const { deployer } = setup({ 'fail-on-empty-changeset': 'true' });
+    await expect(deployer.run()).rejects.toThrow(/contains no changes/);
+  });
+
+  it('M1: no-delete-failed-changeset keeps the empty change set', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock
+      .on(DescribeChangeSetCommand)
+      .resolves({
+        ...readyChangeSet([]),
+        Status: 'FAILED',
+        StatusReason: "The submitted information didn't contain changes.",
+      });
+    const { deployer } = setup({ 'no-delete-failed-changeset': 'true' });
+    await deployer.run();
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+  });
+
+  it('a change set that FAILED for another reason fails the step and is deleted', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock
+      .on(DescribeChangeSetCommand)
+      .resolves({
+        ...readyChangeSet([]),
+        Status: 'FAILED',
+        StatusReason: 'Template format error: Unresolved resource dependencies [X]',
+      });
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    const { deployer } = setup();
+    await expect(deployer.run()).rejects.toThrow(/Unresolved resource dependencies/);
+    expect(cfnMock).toHaveReceivedCommandTimes(DeleteChangeSetCommand, 1);
+  });
+});
+
+describe('create and update', () => {
+  it('creates through a CREATE change set, streams events, returns outputs; ClientToken is the unique change set name', async () => {
+    happyCreate();
+    const { deployer } = setup();
+    const r = await deployer.run();
+    expect(r.result).toBe('created');
+    expect(r.outputs).toEqual({ QueueUrl: 'https://sqs/q' });
+    expect(r.accountId).toBe(ACCOUNT);
+    const create = cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
+    expect(create.ChangeSetType).toBe('CREATE');
+    expect(create.ChangeSetName).toBe(`${STACK}-42-1`);
+    expect(create.ClientToken).toBe(`${STACK}-42-1`);
+    expect(create.Capabilities).toEqual(['CAPABILITY_IAM']);
+    // no UsePreviousValue on create
+    expect(create.Parameters).toEqual([
+      { ParameterKey: 'DbPassword', ParameterValue: SECRET },
+      { ParameterKey: 'Name', ParameterValue: 'app' },
+    ]);
+    expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, {
+      ChangeSetName: CS_ID,
+      StackName: STACK,
+    });
+  });
+
+  it('update: parameters the stack has but the overrides omit are sent as UsePreviousValue', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{"Resources":{}}' });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+    const { deployer } = setup({ 'parameter-overrides': 'Name=app2' });
+    const r = await deployer.run();
+    expect(r.result).toBe('updated');
+    const params = cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.Parameters;
+    expect(params).toEqual([
+      { ParameterKey: 'Name', ParameterValue: 'app2' },
+      { ParameterKey: 'DbPassword', UsePreviousValue: true },
+      { ParameterKey: 'Size', UsePreviousValue: true },
+    ]);
+  });
+
+  it('an execution that ends in UPDATE_ROLLBACK_COMPLETE fails with the first failed resources and their reasons', async () => {
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [stack('UPDATE_COMPLETE')] })
+      .resolves({ Stacks: [stack('UPDATE_ROLLBACK_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{"Resources":{}}' });
+    cfnMock
+      .on(DescribeStackEventsCommand)
+      .resolvesOnce({
+        StackEvents: [
+          {
+            EventId: 'old',
+            StackId: STACK_ID,
+            StackName: STACK,
+            Timestamp: new Date(),
+            ResourceStatus: 'UPDATE_COMPLETE',
+          },
+        ],
+      })
+      .resolves({
+        StackEvents: [
+          {
+            EventId: 'e3',
+            StackId: STACK_ID,
+            StackName: STACK,
+            Timestamp: new Date(),
+            LogicalResourceId: STACK,
+            ResourceType: 'AWS::CloudFormation::Stack',
+            ResourceStatus: 'UPDATE_ROLLBACK_COMPLETE',
+          },
+          {
+            EventId: 'e2',
+            StackId: STACK_ID,
+            StackName: STACK,
+            Timestamp: new Date(),
+            LogicalResourceId: 'Queue',
+            ResourceType: 'AWS::SQS::Queue',
+            ResourceStatus: 'UPDATE_FAILED',
+            ResourceStatusReason: 'Queue name already exists',
+          },
+          {
+            EventId: 'old',
+            StackId: STACK_ID,
+            StackName: STACK,
+            Timestamp: new Date(),
+            ResourceStatus: 'UPDATE_COMPLETE',
+          },
+        ],
+      });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+    const { deployer, log } = setup();
+    await expect(deployer.run()).rejects.toThrow(
+      /UPDATE_ROLLBACK_COMPLETE.*Queue \(AWS::SQS::Queue\) UPDATE_FAILED: Queue name already exists/,
+    );
+    // each event printed once
+    expect(log.lines.filter((l) => l.includes('Queue name already exists')).length).toBe(1);
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand); // executed change sets are not ours to delete
+  });
+
+  it('termination-protection is enabled after a successful create', async () => {
+    happyCreate();
+    cfnMock.on(UpdateTerminationProtectionCommand).resolves({});
+    const { deployer } = setup({ 'termination-protection': 'true' });
+    await deployer.run();
+    expect(cfnMock).toHaveReceivedCommandWith(UpdateTerminationProtectionCommand, {
+      EnableTerminationProtection: true,
+      StackName: STACK,
+    });
+  });
+
+  it('disable-rollback on create maps to OnStackFailure DO_NOTHING', async () => {
+    happyCreate();
+    const { deployer } = setup({ 'disable-rollback': 'true' });
+    await deployer.run();
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.OnStackFailure).toBe('DO_NOTHING');
+  });
+
+  it('create-only keeps the change set for review and never executes', async () => {
+    happyCreate();
+    const { deployer } = setup({ mode: 'create-only' });
+    const r = await deployer.run();
+    expect(r.result).toBe('planned');
+    expect(r.changeSetId).toBe(CS_ID);
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+  });
+
+  it('a template over 51,200 bytes is uploaded to s3-bucket and passed by URL', async () => {
+    happyCreate();
+    s3Mock.on(PutObjectCommand).resolves({});
+    const big = `${'# padding\n'.repeat(6000)}Resources:\n  Q:\n    Type: AWS::SQS::Queue\n`;
+    const { deployer } = setup(
+      { 's3-bucket': 'my-artifacts', 's3-prefix': 'cfn', 'parameter-overrides': '' },
+      undefined,
+      { 'template.yaml': big },
+    );
+    await deployer.run();
+    const input = cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
+    expect(input.TemplateBody).toBeUndefined();
+    expect(input.TemplateURL).toMatch(
+      /^https:\/\/my-artifacts\.s3\.us-east-1\.amazonaws\.com\/cfn\/app-stack\/[0-9a-f]{32}\.template$/,
+    );
+    expect(s3Mock).toHaveReceivedCommandWith(PutObjectCommand, { Bucket: 'my-artifacts' });
+  });
+
+  it('a template over 51,200 bytes without s3-bucket fails before any AWS call', async () => {
+    const big = `${'# padding\n'.repeat(6000)}Resources:\n  Q:\n    Type: AWS::SQS::Queue\n`;
+    cfnMock.on(DescribeStacksCommand).rejects(notFound());
+    const { deployer } = setup({ 'parameter-overrides': '' }, undefined, { 'template.yaml': big });
+    await expect(deployer.run()).rejects.toThrow(/51200-byte limit.*s3-bucket/);
+    expect(cfnMock.calls().filter((c) => MUTATING.some((m) => c.args[0] instanceof m))).toHaveLength(0);
+  });
+});
+
+describe('C3: masking', () => {
+  it('C3: NoEcho values are masked before the first log line', async () => {
+    happyCreate();
+    const { deployer, log, masked } = setup();
+    await deployer.run();
+    expect(masked).toContain(SECRET);
+    expect(log.lines[0]).toBe(`::add-mask::${SECRET}`);
+    expect(log.lines.slice(1).join('\n')).not.toContain(SECRET);
+  });
+
+  it('C3: values of non-NoEcho parameters are not masked', async () => {
+    happyCreate();
+    const { deployer, masked } = setup();
+    await deployer.run();
+    expect(masked).not.toContain('app');
+  });
+});
+
+describe('C2: account guard', () => {
+  it('C2: a different account is refused before any mutating call', async () => {
+    stsMock
+      .on(GetCallerIdentityCommand)
+      .resolves({ Account: '999999999999', Arn: 'arn:aws:sts::999999999999:assumed-role/x/y', UserId: 'x' });
+    cfnMock.on(DescribeStacksCommand).rejects(notFound());
+    const { deployer } = setup({ 'expected-account-id': ACCOUNT });
+    await expect(deployer.run()).rejects.toThrow(
+      /account 999999999999, but expected-account-id is 111122223333/,
+    );
+    expect(cfnMock.calls()).toHaveLength(0);
+  });
+
+  it('C2: the expected account proceeds', async () => {
+    stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
+    happyCreate();
+    const { deployer } = setup({ 'expected-account-id': ACCOUNT });
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'created', accountId: ACCOUNT });
+  });
+});
+
+describe('R2: every stack status has a decision', () => {
+  it('R2: the table covers every StackStatus the SDK knows (plus an absent stack)', () => {
+    for (const s of Object.values(StackStatus)) expect(STATUS_TABLE).toHaveProperty(s);
+    expect(decide(undefined).action).toBe('create');
+    expect(decide('SOMETHING_NEW').action).toBe('fail');
+  });
+
+  const createRows = ['DELETE_COMPLETE', 'REVIEW_IN_PROGRESS'];
+  const updateRows = [
+    'CREATE_COMPLETE',
+    'UPDATE_COMPLETE',
+    'UPDATE_ROLLBACK_COMPLETE',
+    'IMPORT_COMPLETE',
+    'IMPORT_ROLLBACK_COMPLETE',
+  ];
+  const waitRows = Object.values(StackStatus).filter(
+    (s) => s.endsWith('_IN_PROGRESS') && s !== 'REVIEW_IN_PROGRESS',
+  );
+  const failRows = [
+    'CREATE_FAILED',
+    'ROLLBACK_FAILED',
+    'DELETE_FAILED',
+    'UPDATE_FAILED',
+    'IMPORT_ROLLBACK_FAILED',
+  ];
+
+  it.each(createRows)('R2: %s → a CREATE change set', async (status) => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status)] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    const { deployer } = setup({ mode: 'create-only' });
+    await deployer.run();
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('CREATE');
+  });
+
+  it.each(updateRows)('R2: %s → an UPDATE change set', async (status) => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status)] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    const { deployer } = setup({ mode: 'create-only' });
+    await deployer.run();
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('UPDATE');
+  });
+
+  it.each(waitRows)('R2: %s → wait (bounded), then decide', async (status) => {
+    const after = status.startsWith('DELETE')
+      ? 'DELETE_COMPLETE'
+      : status.startsWith('ROLLBACK')
+        ? 'ROLLBACK_COMPLETE'
+        : 'UPDATE_COMPLETE';
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [stack(status)] })
+      .resolvesOnce({ Stacks: [stack(status)] })
+      .resolves({ Stacks: [stack(after)] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    const { deployer, clock } = setup({ mode: 'create-only' });
+    const run = deployer.run();
+    if (after === 'ROLLBACK_COMPLETE') await expect(run).rejects.toThrow(/ROLLBACK_COMPLETE/);
+    else await run;
+    expect(clock.slept.length).toBeGreaterThan(0);
+    expect(cfnMock.commandCalls(DescribeStacksCommand).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('R2: an in-progress stack that never settles times out and fails (never passes silently)', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_IN_PROGRESS')] });
+    const { deployer, clock } = setup({ 'wait-timeout-minutes': '2' });
+    const start = clock.now();
+    await expect(deployer.run()).rejects.toBeInstanceOf(TimeoutError);
+    expect(clock.now() - start).toBeGreaterThanOrEqual(120_000);
+    expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
+  });
+
+  it('R2: ROLLBACK_COMPLETE → fails with the fix by default, no delete', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('ROLLBACK_COMPLETE')] });
+    cfnMock.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        {
+          EventId: '1',
+          StackId: STACK_ID,
+          StackName: STACK,
+          Timestamp: new Date(),
+          LogicalResourceId: 'Queue',
+          ResourceType: 'AWS::SQS::Queue',
+          ResourceStatus: 'CREATE_FAILED',
+          ResourceStatusReason: 'Access denied',
+        },
+      ],
+    });
+    const { deployer } = setup();
+    await expect(deployer.run()).rejects.toThrow(
+      /ROLLBACK_COMPLETE.*on-rollback-complete: delete.*Queue \(AWS::SQS::Queue\) CREATE_FAILED: Access denied/,
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteStackCommand);
+  });
+
+  it('R2: ROLLBACK_COMPLETE + on-rollback-complete: delete → delete, wait, create', async () => {
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [stack('ROLLBACK_COMPLETE')] })
+      .resolvesOnce({ Stacks: [stack('DELETE_IN_PROGRESS')] })
+      .rejectsOnce(notFound())
+      .resolves({ Stacks: [stack('CREATE_COMPLETE')] });
+    cfnMock.on(DeleteStackCommand).resolves({});
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+    const { deployer } = setup({ 'on-rollback-complete': 'delete' });
+    const r = await deployer.run();
+    expect(r.result).toBe('created');
+    expect(cfnMock).toHaveReceivedCommandTimes(DeleteStackCommand, 1);
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('CREATE');
+  });
+
+  it('R2: ROLLBACK_COMPLETE in create-only never deletes the stack', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('ROLLBACK_COMPLETE')] });
+    const { deployer } = setup({ 'on-rollback-complete': 'delete', mode: 'create-only' });
+    await expect(deployer.run()).rejects.toThrow(/create-only never deletes/);
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteStackCommand);
+  });
+
+  it('R1/R2: UPDATE_ROLLBACK_FAILED → fails with an explanation naming the failed resources', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] });
+    cfnMock.on(DescribeStackEventsCommand).resolves({
+      StackEvents: [
+        {
+          EventId: '1',
+          StackId: STACK_ID,
+          StackName: STACK,
+          Timestamp: new Date(),
+          LogicalResourceId: 'Fn',
+          ResourceType: 'AWS::Lambda::Function',
+          ResourceStatus: 'UPDATE_FAILED',
+          ResourceStatusReason: 'S3 Error Code: NoSuchKey',
+        },
+      ],
+    });
+    const { deployer } = setup();
+    await expect(deployer.run()).rejects.toThrow(
+      /UPDATE_ROLLBACK_FAILED.*continue.*Fn \(AWS::Lambda::Function\) UPDATE_FAILED: S3 Error Code: NoSuchKey/,
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(ContinueUpdateRollbackCommand);
+  });
+
+  it('R1/R2: UPDATE_ROLLBACK_FAILED + continue → ContinueUpdateRollback with resources-to-skip, then update', async () => {
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] })
+      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_IN_PROGRESS')] })
+      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_COMPLETE')] })
+      .resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+    const { deployer } = setup({
+      'on-update-rollback-failed': 'continue',
+      'resources-to-skip': 'Fn,Nested.Inner',
+    });
+    const r = await deployer.run();
+    expect(r.result).toBe('updated');
+    expect(cfnMock).toHaveReceivedCommandWith(ContinueUpdateRollbackCommand, {
+      StackName: STACK,
+      ResourcesToSkip: ['Fn', 'Nested.Inner'],
+    });
+  });
+
+  it.each(failRows)('R2: %s → fails clearly, no change set', async (status) => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status, { StackStatusReason: 'because' })] });
+    const { deployer } = setup();
+    await expect(deployer.run()).rejects.toThrow(new RegExp(`is in ${status}: .+\\(reason: because\\)`));
+    expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
+  });
+});
+
+describe('R1: rollback preflight', () => {
+  const deployed = JSON.stringify({
+    Parameters: { ArtifactBucket: { Type: 'String' }, Version: { Type: 'String' } },
+    Resources: {
+      Fn: {
+        Type: 'AWS::Lambda::Function',
+        Properties: {
+          Code: { S3Bucket: { Ref: 'ArtifactBucket' }, S3Key: { 'Fn::Sub': 'fn/${Version}.zip' } },
+        },
+      },
+      Layer: {
+        Type: 'AWS::Lambda::LayerVersion',
+        Properties: { Content: { S3Bucket: 'layers', S3Key: 'l.zip', S3ObjectVersion: 'v7' } },
+      },
+      Dyn: {
+        Type: 'AWS::Lambda::Function',
+        Properties: { Code: { S3Bucket: { 'Fn::ImportValue': 'bucket' }, S3Key: 'k' } },
+      },
+      Inline: { Type: 'AWS::Lambda::Function', Properties: { Code: { ZipFile: 'exports.handler=()=>1' } } },
+    },
+  });
+
+  function updateWithPreflight() {
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [
+        stack('UPDATE_COMPLETE', {
+          Parameters: [
+            { ParameterKey: 'ArtifactBucket', ParameterValue: 'artifacts' },
+            { ParameterKey: 'Version', ParameterValue: '1.2.3' },
+            { ParameterKey: 'Name', ParameterValue: 'app' },
+          ],
+        }),
+      ],
+    });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: deployed });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+  }
+
+  it('R1: all artifacts present → executes; Ref and Fn::Sub resolved from the stack parameters; unresolvable reported "not checked"', async () => {
+    updateWithPreflight();
+    s3Mock.on(HeadObjectCommand).resolves({});
+    const { deployer, log } = setup({ 'parameter-overrides': 'Name=app' });
+    const r = await deployer.run();
+    expect(r.result).toBe('updated');
+    expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'artifacts', Key: 'fn/1.2.3.zip' });
+    expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, {
+      Bucket: 'layers',
+      Key: 'l.zip',
+      VersionId: 'v7',
+    });
+    expect(r.preflight?.notChecked.map((n) => n.logicalId)).toEqual(['Dyn']);
+    expect(log.text()).toMatch(/not checked: Dyn/);
+  });
+
+  it('R1: a missing artifact → warning naming the object (default warn), still executes', async () => {
+    updateWithPreflight();
+    s3Mock
+      .on(HeadObjectCommand, { Bucket: 'artifacts' })
+      .rejects(
+        Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+      );
+    s3Mock.on(HeadObjectCommand, { Bucket: 'layers' }).resolves({});
+    const { deployer, log } = setup({ 'parameter-overrides': 'Name=app' });
+    await deployer.run();
+    expect(log.warnings.join('\n')).toMatch(/s3:\/\/artifacts\/fn\/1\.2\.3\.zip/);
+    expect(cfnMock).toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+
+  it('R1: a missing artifact with rollback-preflight: fail → refuses, deletes the change set, no execute', async () => {
+    updateWithPreflight();
+    s3Mock
+      .on(HeadObjectCommand)
+      .rejects(
+        Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+      );
+    const { deployer } = setup({ 'parameter-overrides': 'Name=app', 'rollback-preflight': 'fail' });
+    await expect(deployer.run()).rejects.toThrow(
+      /Rollback preflight \(R1\).*s3:\/\/artifacts\/fn\/1\.2\.3\.zip/,
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+    expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, { ChangeSetName: CS_ID });
+  });
+
+  it('R1: rollback-preflight: off makes no S3 or GetTemplate call', async () => {
+    updateWithPreflight();
+    const { deployer } = setup({ 'parameter-overrides': 'Name=app', 'rollback-preflight': 'off' });
+    await deployer.run();
+    expect(cfnMock).not.toHaveReceivedCommand(GetTemplateCommand);
+    expect(s3Mock.calls()).toHaveLength(0);
+  });
+});
+
+describe('cancellation and cleanup', () => {
+  it('a cancel after the change set was created but before execution deletes it', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    let release: () => void = () => undefined;
+    const { deployer } = setup();
+    cfnMock.on(DescribeChangeSetCommand).callsFake(
+      () =>
+        new Promise((resolve) => {
+          release = () => resolve({ ...readyChangeSet(), Status: 'CREATE_IN_PROGRESS' });
+        }),
+    );
+    const running = deployer.run().catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 20));
+    await deployer.cleanup('the job was cancelled (SIGTERM)');
+    release();
+    expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, {
+      ChangeSetName: CS_ID,
+      StackName: STACK,
+    });
+    void running;
+  });
+
+  it('cleanup after execution does not delete anything', async () => {
+    happyCreate();
+    const { deployer } = setup();
+    await deployer.run();
+    await deployer.cleanup('late signal');
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+  });
+
+  it('a change set stuck in CREATE_IN_PROGRESS times out, fails, and is deleted', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves({ ...readyChangeSet(), Status: 'CREATE_IN_PROGRESS' });
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    const { deployer } = setup({ 'wait-timeout-minutes': '1' });
+    await expect(deployer.run()).rejects.toBeInstanceOf(TimeoutError);
+    expect(cfnMock).toHaveReceivedCommandTimes(DeleteChangeSetCommand, 1);
+  });
+});
+
+describe('execute-only', () => {
+  const csArn = CS_ID;
+  it('executes exactly the reviewed change set when it is AVAILABLE and the stack has not changed', async () => {
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })],
+      });
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+    const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    const r = await deployer.run();
+    expect(r.result).toBe('updated');
+    expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, { ChangeSetName: csArn });
+    expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
+  });
+
+  it('refuses a change set that is no longer AVAILABLE', async () => {
+    cfnMock
+      .on(DescribeChangeSetCommand)
+      .resolves({ ...readyChangeSet(), ExecutionStatus: 'EXECUTE_COMPLETE' });
+    const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    await expect(deployer.run()).rejects.toThrow(
+      /cannot be executed: its status is CREATE_COMPLETE\/EXECUTE_COMPLETE/,
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+
+  it('refuses a stale change set (the stack changed after it was created)', async () => {
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-06-02T00:00:00Z') })],
+      });
+    const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    await expect(deployer.run()).rejects.toThrow(/stale/);
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+});

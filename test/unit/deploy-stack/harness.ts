@@ -1,0 +1,128 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { mockClient } from 'aws-sdk-client-mock';
+import { CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import { S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fakeClock } from '../../../src/clock';
+import { memoryLogger } from '../../../src/log';
+import { mapInputs } from '../../../src/inputs';
+import { parseInputs } from '../../../actions/deploy-stack/src/inputs';
+import { Deployer, type ChangeSetGate } from '../../../actions/deploy-stack/src/deploy';
+import { s3Ops, stsOps } from '../../../actions/deploy-stack/src/aws-extra';
+
+export const ACCOUNT = '111122223333';
+export const STACK = 'app-stack';
+export const STACK_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${STACK}/0b1c2d3e-0000-4000-8000-000000000001`;
+export const CS_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/${STACK}-42-1/0b1c2d3e-0000-4000-8000-0000000000cc`;
+export const SECRET = 'Sup3r-S3cret-Value!';
+
+export const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  DbPassword:
+    Type: String
+    NoEcho: true
+  Size:
+    Type: String
+    Default: small
+  Name:
+    Type: String
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: !Sub '\${Name}-\${Size}'
+`;
+
+export function workspace(files: Record<string, string> = { 'template.yaml': TEMPLATE }): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-ws-'));
+  for (const [f, body] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f), body);
+  }
+  return dir;
+}
+
+export const cfnMock = mockClient(CloudFormationClient);
+export const s3Mock = mockClient(S3Client);
+export const stsMock = mockClient(STSClient);
+
+export function stack(status: string, extra: Partial<Stack> = {}): Stack {
+  return {
+    StackName: STACK,
+    StackId: STACK_ID,
+    StackStatus: status as Stack['StackStatus'],
+    CreationTime: new Date('2026-01-01T00:00:00Z'),
+    Parameters: [
+      { ParameterKey: 'DbPassword', ParameterValue: '****' },
+      { ParameterKey: 'Size', ParameterValue: 'small' },
+      { ParameterKey: 'Name', ParameterValue: 'app' },
+    ],
+    ...extra,
+  };
+}
+
+export function notFound(): Error {
+  return Object.assign(new Error(`Stack with id ${STACK} does not exist`), {
+    name: 'ValidationError',
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+export interface Setup {
+  deployer: Deployer;
+  log: ReturnType<typeof memoryLogger>;
+  clock: ReturnType<typeof fakeClock>;
+  masked: string[];
+  dir: string;
+}
+
+export function setup(
+  inputs: Record<string, string> = {},
+  gate?: ChangeSetGate,
+  files?: Record<string, string>,
+): Setup {
+  const dir = workspace(files);
+  const env = {
+    GITHUB_WORKSPACE: dir,
+    AWS_REGION: 'us-east-1',
+    GITHUB_RUN_ID: '42',
+    GITHUB_RUN_ATTEMPT: '1',
+  };
+  const parsed = parseInputs(
+    mapInputs({
+      name: STACK,
+      template: 'template.yaml',
+      'parameter-overrides': `DbPassword=${SECRET},Name=app`,
+      ...inputs,
+    }),
+    env,
+    0,
+  );
+  const log = memoryLogger();
+  const clock = fakeClock(Date.parse('2026-06-01T00:00:00Z'));
+  const masked: string[] = [];
+  const deployer = new Deployer(
+    parsed,
+    {
+      cfn: new CloudFormationClient({ region: 'us-east-1' }),
+      s3: async () => s3Ops(new S3Client({ region: 'us-east-1' })),
+      sts: async () => stsOps(new STSClient({ region: 'us-east-1' })),
+      log,
+      clock,
+      mask: (s) => {
+        masked.push(s);
+        log.lines.push(`::add-mask::${s}`);
+      },
+    },
+    gate,
+  );
+  return { deployer, log, clock, masked, dir };
+}
+
+export function resetMocks(): void {
+  cfnMock.reset();
+  s3Mock.reset();
+  stsMock.reset();
+}
