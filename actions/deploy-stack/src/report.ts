@@ -186,6 +186,8 @@ export interface PublishOptions {
   plan?: PlanResult;
   env?: NodeJS.ProcessEnv;
   octokit?: Octokit;
+  /** Where step outputs go (the runner's GITHUB_OUTPUT by default; tests record them). */
+  setOutput?: (name: string, value: string) => void;
 }
 
 /** Set outputs, write the job summary and post the sticky PR comment, also after a failure (so reviewers see why). */
@@ -198,7 +200,8 @@ export async function publish(
   const noChanges = '\n\n**No changes.**\n';
   const summary = redact(`${head}\n\n${o.plan ? o.plan.markdown : r.hasChanges ? '' : noChanges}`, r.secrets);
   const comment = redact(`${head}\n\n${o.plan ? o.plan.comment : r.hasChanges ? '' : noChanges}`, r.secrets);
-  for (const [k, v] of Object.entries(stepOutputs(r, o.plan, comment))) core.setOutput(k, v);
+  const setOutput = o.setOutput ?? ((k: string, v: string) => core.setOutput(k, v));
+  for (const [k, v] of Object.entries(stepOutputs(r, o.plan, comment))) setOutput(k, v);
   await writeSummary(summary, o.log);
   await postPlanComment({
     mode: inp.commentOnPr,

@@ -102,11 +102,9 @@ describe('M1: an empty change set is success', () => {
   });
 
   it('M1: ValidationError "No updates are to be performed." at CreateChangeSet (moto shape) → success, nothing to delete', async () => {
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [stack('UPDATE_COMPLETE', { Outputs: [{ OutputKey: 'Url', OutputValue: 'u' }] })],
-      });
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [stack('UPDATE_COMPLETE', { Outputs: [{ OutputKey: 'Url', OutputValue: 'u' }] })],
+    });
     cfnMock
       .on(CreateChangeSetCommand)
       .rejects(Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' }));
@@ -130,13 +128,11 @@ describe('M1: an empty change set is success', () => {
   it('M1: no-delete-failed-changeset keeps the empty change set', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock
-      .on(DescribeChangeSetCommand)
-      .resolves({
-        ...readyChangeSet([]),
-        Status: 'FAILED',
-        StatusReason: "The submitted information didn't contain changes.",
-      });
+    cfnMock.on(DescribeChangeSetCommand).resolves({
+      ...readyChangeSet([]),
+      Status: 'FAILED',
+      StatusReason: "The submitted information didn't contain changes.",
+    });
     const { deployer } = setup({ 'no-delete-failed-changeset': 'true' });
     await deployer.run();
     expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
@@ -145,13 +141,11 @@ describe('M1: an empty change set is success', () => {
   it('a change set that FAILED for another reason fails the step and is deleted', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock
-      .on(DescribeChangeSetCommand)
-      .resolves({
-        ...readyChangeSet([]),
-        Status: 'FAILED',
-        StatusReason: 'Template format error: Unresolved resource dependencies [X]',
-      });
+    cfnMock.on(DescribeChangeSetCommand).resolves({
+      ...readyChangeSet([]),
+      Status: 'FAILED',
+      StatusReason: 'Template format error: Unresolved resource dependencies [X]',
+    });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
     const { deployer } = setup();
     await expect(deployer.run()).rejects.toThrow(/Unresolved resource dependencies/);
@@ -680,11 +674,9 @@ describe('execute-only', () => {
   const csArn = CS_ID;
   it('executes exactly the reviewed change set when it is AVAILABLE and the stack has not changed', async () => {
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })],
-      });
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })],
+    });
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(ExecuteChangeSetCommand).resolves({});
@@ -708,11 +700,9 @@ describe('execute-only', () => {
 
   it('refuses a stale change set (the stack changed after it was created)', async () => {
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-06-02T00:00:00Z') })],
-      });
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-06-02T00:00:00Z') })],
+    });
     const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
     await expect(deployer.run()).rejects.toThrow(/stale/);
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);

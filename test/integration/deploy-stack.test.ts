@@ -1,0 +1,218 @@
+/**
+ * deploy-stack against the moto server (a real CloudFormation/S3 emulator on loopback, started by npm test).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  ListChangeSetsCommand,
+} from '@aws-sdk/client-cloudformation';
+import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { STSClient } from '@aws-sdk/client-sts';
+import { realClock } from '../../src/clock';
+import { memoryLogger } from '../../src/log';
+import { mapInputs } from '../../src/inputs';
+import { Deployer } from '../../actions/deploy-stack/src/deploy';
+import { parseInputs } from '../../actions/deploy-stack/src/inputs';
+import { s3Ops, stsOps } from '../../actions/deploy-stack/src/aws-extra';
+import { zipWithIndex } from '../helpers/zip';
+import { MOTO_ACCOUNT, TEST_REGION, motoClientConfig, uniqueName } from '../helpers/moto';
+
+const DEMO = fs.readFileSync('examples/templates/demo.yaml', 'utf8');
+let cfn: CloudFormationClient;
+let s3: S3Client;
+
+beforeAll(() => {
+  cfn = new CloudFormationClient(motoClientConfig());
+  s3 = new S3Client({ ...motoClientConfig(), forcePathStyle: true });
+});
+
+function deployer(inputs: Record<string, string>, files: Record<string, string> = { 'template.yaml': DEMO }) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-int-'));
+  for (const [f, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), body);
+  const parsed = parseInputs(
+    mapInputs({ template: 'template.yaml', 'wait-timeout-minutes': '2', ...inputs }),
+    { GITHUB_WORKSPACE: dir, AWS_REGION: TEST_REGION },
+    Date.now(),
+  );
+  const log = memoryLogger();
+  const masked: string[] = [];
+  const d = new Deployer(parsed, {
+    cfn,
+    s3: async () => s3Ops(s3),
+    sts: async () => stsOps(new STSClient(motoClientConfig())),
+    log,
+    clock: realClock,
+    mask: (v) => masked.push(v),
+  });
+  return { d, log, masked };
+}
+
+async function changeSetNames(stack: string): Promise<string[]> {
+  const r = await cfn.send(new ListChangeSetsCommand({ StackName: stack }));
+  return (r.Summaries ?? [])
+    .filter((s) => s.ExecutionStatus !== 'EXECUTE_COMPLETE')
+    .map((s) => s.ChangeSetName as string);
+}
+
+describe('deploy-stack against moto', () => {
+  it('M1/H1: create → re-run with no changes (success, no change set left behind) → update → outputs', async () => {
+    const name = uniqueName('it-demo');
+    const params = 'ApiToken=tok-123,Release=v1';
+    const first = await deployer({ name, 'parameter-overrides': params }).d.run();
+    expect(first.result).toBe('created');
+    expect(first.stackStatus).toBe('CREATE_COMPLETE');
+    expect(first.outputs).toEqual({ ReleaseParameterName: `/guarded-deploy/${name}/release`, Release: 'v1' });
+    expect(first.accountId).toBe(MOTO_ACCOUNT);
+
+    const again = deployer({ name, 'parameter-overrides': params });
+    const second = await again.d.run();
+    expect(second.result).toBe('no-changes');
+    expect(second.hasChanges).toBe(false);
+    expect(second.outputs.Release).toBe('v1');
+    expect(await changeSetNames(name)).toEqual([]);
+    expect(again.masked).toContain('tok-123');
+
+    const third = await deployer({ name, 'parameter-overrides': 'ApiToken=tok-123,Release=v2' }).d.run();
+    expect(third.result).toBe('updated');
+    expect(third.outputs.Release).toBe('v2');
+    const s = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+    expect(s.Stacks?.[0]?.StackStatus).toBe('UPDATE_COMPLETE');
+  });
+
+  it('update without overriding a parameter keeps its previous value (UsePreviousValue)', async () => {
+    const name = uniqueName('it-prev');
+    await deployer({ name, 'parameter-overrides': 'ApiToken=t,Release=v7' }).d.run();
+    const changed = DEMO.replace('Value: !Ref Environment', "Value: !Sub '${Environment}-x'");
+    const r = await deployer(
+      { name, 'parameter-overrides': 'ApiToken=t' },
+      { 'template.yaml': changed },
+    ).d.run();
+    expect(r.result).toBe('updated');
+    expect(r.outputs.Release).toBe('v7');
+  });
+
+  it('create-only leaves a reviewable change set; execute-only runs exactly it; a second execute-only refuses', async () => {
+    const name = uniqueName('it-plan');
+    const plan = await deployer({ name, mode: 'create-only', 'parameter-overrides': 'ApiToken=t' }).d.run();
+    expect(plan.result).toBe('planned');
+    expect(plan.stackStatus).toBe('REVIEW_IN_PROGRESS');
+    expect(await changeSetNames(name)).toEqual([plan.changeSetName]);
+    const apply = await deployer({
+      name,
+      mode: 'execute-only',
+      'execute-change-set-id': plan.changeSetId as string,
+      template: '',
+    }).d.run();
+    expect(apply.result).toBe('created');
+    await expect(
+      deployer({
+        name,
+        mode: 'execute-only',
+        'execute-change-set-id': plan.changeSetId as string,
+        template: '',
+      }).d.run(),
+    ).rejects.toThrow(/cannot be executed|no longer exists/);
+  });
+
+  it('R2: a stack left in ROLLBACK_COMPLETE fails by default and is recreated with on-rollback-complete: delete', async () => {
+    const name = uniqueName('it-rollback');
+    // moto fails to create an SSM parameter without a Name; the moto wrapper turns that into a real rollback.
+    const broken =
+      'Resources:\n  Broken:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Type: String\n      Value: x\n';
+    await expect(deployer({ name }, { 'template.yaml': broken }).d.run()).rejects.toThrow(
+      /ROLLBACK_COMPLETE.*Broken \(AWS::SSM::Parameter\) CREATE_FAILED/,
+    );
+    const s = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+    expect(s.Stacks?.[0]?.StackStatus).toBe('ROLLBACK_COMPLETE');
+
+    await expect(deployer({ name, 'parameter-overrides': 'ApiToken=t' }).d.run()).rejects.toThrow(
+      /ROLLBACK_COMPLETE: .*on-rollback-complete: delete/,
+    );
+    const fixed = await deployer({
+      name,
+      'parameter-overrides': 'ApiToken=t',
+      'on-rollback-complete': 'delete',
+    }).d.run();
+    expect(fixed.result).toBe('created');
+    expect(fixed.stackStatus).toBe('CREATE_COMPLETE');
+  });
+
+  it('R1: rollback preflight HeadObjects the deployed Lambda artifact; a deleted object warns, or refuses with rollback-preflight: fail', async () => {
+    const name = uniqueName('it-r1');
+    const bucket = uniqueName('artifacts').toLowerCase();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'fn/1.0.0.zip', Body: zipWithIndex() }));
+    const body = (memory: number) => `Parameters:
+  ArtifactBucket: { Type: String }
+  Version: { Type: String }
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: { Version: '2012-10-17', Statement: [{ Effect: Allow, Principal: { Service: lambda.amazonaws.com }, Action: 'sts:AssumeRole' }] }
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Code:
+        S3Bucket: !Ref ArtifactBucket
+        S3Key: !Sub 'fn/\${Version}.zip'
+      Handler: index.handler
+      Runtime: nodejs20.x
+      MemorySize: ${memory}
+      Role: !GetAtt Role.Arn
+`;
+    const p = `ArtifactBucket=${bucket},Version=1.0.0`;
+    const created = await deployer(
+      { name, 'parameter-overrides': p },
+      { 'template.yaml': body(128) },
+    ).d.run();
+    expect(created.result).toBe('created');
+
+    const planned = await deployer(
+      { name, 'parameter-overrides': p, mode: 'create-only' },
+      { 'template.yaml': body(256) },
+    ).d.run();
+    expect(planned.preflight?.present.map((r) => `${r.bucket}/${r.key}`)).toEqual([`${bucket}/fn/1.0.0.zip`]);
+    expect(planned.preflight?.missing).toEqual([]);
+
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: 'fn/1.0.0.zip' }));
+    const strict = deployer(
+      { name, 'parameter-overrides': p, 'rollback-preflight': 'fail', 'change-set-name': 'strict-1' },
+      { 'template.yaml': body(512) },
+    );
+    await expect(strict.d.run()).rejects.toThrow(
+      new RegExp(`Rollback preflight \\(R1\\).*s3://${bucket}/fn/1\\.0\\.0\\.zip`),
+    );
+    expect(await changeSetNames(name)).not.toContain('strict-1');
+
+    const warn = deployer({ name, 'parameter-overrides': p }, { 'template.yaml': body(512) });
+    await warn.d.run();
+    expect(warn.log.warnings.join('\n')).toMatch(new RegExp(`s3://${bucket}/fn/1\\.0\\.0\\.zip`));
+  });
+
+  it("C2: expected-account-id that does not match moto's account → refused, no stack created", async () => {
+    const name = uniqueName('it-acct');
+    await expect(
+      deployer({ name, 'expected-account-id': '999999999999', 'parameter-overrides': 'ApiToken=t' }).d.run(),
+    ).rejects.toThrow(/account 123456789012, but expected-account-id is 999999999999/);
+    await expect(cfn.send(new DescribeStacksCommand({ StackName: name }))).rejects.toThrow(/does not exist/);
+  });
+
+  it('a template over 51,200 bytes is uploaded to s3-bucket and deployed by URL', async () => {
+    const name = uniqueName('it-big');
+    const bucket = uniqueName('templates').toLowerCase();
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const big = `${DEMO}\n${'# padding to exceed the inline template limit\n'.repeat(1200)}`;
+    expect(Buffer.byteLength(big)).toBeGreaterThan(51_200);
+    const r = await deployer(
+      { name, 's3-bucket': bucket, 's3-prefix': 'cfn', 'parameter-overrides': 'ApiToken=t' },
+      { 'template.yaml': big },
+    ).d.run();
+    expect(r.result).toBe('created');
+    expect(r.outputs.Release).toBe('v1');
+  });
+});

@@ -1,0 +1,287 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  type Change,
+} from '@aws-sdk/client-cloudformation';
+import { planGate, publish, type PlanHolder } from '../../../actions/deploy-stack/src/report';
+import { memoryLogger } from '../../../src/log';
+import { CS_ID, SECRET, STACK, STACK_ID, cfnMock, resetMocks, setup, stack } from './harness';
+import { start, type GitHubStub } from '../../helpers/github-stub';
+import type { DeployInputs } from '../../../actions/deploy-stack/src/inputs';
+
+const replaceDb: Change = {
+  Type: 'Resource',
+  ResourceChange: {
+    Action: 'Modify',
+    LogicalResourceId: 'Database',
+    PhysicalResourceId: 'db-1',
+    ResourceType: 'AWS::RDS::DBInstance',
+    Replacement: 'True',
+    Scope: ['Properties'],
+    Details: [
+      {
+        Target: {
+          Attribute: 'Properties',
+          Name: 'DBInstanceIdentifier',
+          RequiresRecreation: 'Always',
+          BeforeValue: 'db-1',
+          AfterValue: 'db-2',
+        },
+        Evaluation: 'Static',
+        ChangeSource: 'DirectModification',
+      },
+    ],
+  },
+};
+const removeVersion: Change = {
+  Type: 'Resource',
+  ResourceChange: {
+    Action: 'Remove',
+    LogicalResourceId: 'FnVersion1',
+    PhysicalResourceId: 'arn:v1',
+    ResourceType: 'AWS::Lambda::Version',
+  },
+};
+const addQueue: Change = {
+  Type: 'Resource',
+  ResourceChange: { Action: 'Add', LogicalResourceId: 'Queue', ResourceType: 'AWS::SQS::Queue' },
+};
+
+function changeSet(changes: Change[]) {
+  return {
+    ChangeSetId: CS_ID,
+    ChangeSetName: `${STACK}-42-1`,
+    StackName: STACK,
+    StackId: STACK_ID,
+    Status: 'CREATE_COMPLETE' as const,
+    ExecutionStatus: 'AVAILABLE' as const,
+    Changes: changes,
+    CreationTime: new Date('2026-06-01T00:00:00Z'),
+  };
+}
+
+function updateFlow(changes: Change[]) {
+  cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+  cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+  cfnMock.on(DescribeChangeSetCommand).resolves(changeSet(changes));
+  cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+  cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+  cfnMock.on(ExecuteChangeSetCommand).resolves({});
+  cfnMock.on(DeleteChangeSetCommand).resolves({});
+}
+
+function gated(inputs: Record<string, string> = {}) {
+  const holder: PlanHolder = {};
+  let parsed: DeployInputs | undefined;
+  const s = setup({ 'parameter-overrides': 'Name=app', ...inputs }, async (cs, r) => {
+    if (!parsed) throw new Error('unreachable');
+    return planGate(parsed, new CloudFormationClient({ region: 'us-east-1' }), holder, {
+      GITHUB_SHA: 'abc1234def',
+    })(cs, r);
+  });
+  parsed = (s.deployer as unknown as { inp: DeployInputs }).inp;
+  return { ...s, holder, inputs: parsed };
+}
+
+beforeEach(() => resetMocks());
+
+describe('H2: destructive-change gate', () => {
+  it('H2: create-and-execute refuses a replacement: not executed, plan rendered, change set deleted', async () => {
+    updateFlow([addQueue, replaceDb]);
+    const { deployer, holder } = gated();
+    await expect(deployer.run()).rejects.toThrow(
+      /Refusing to execute change set .* 1 destructive change\(s\) not allow-listed: Database \(AWS::RDS::DBInstance\) Replace/,
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+    expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, { ChangeSetName: CS_ID });
+    expect(holder.plan?.destructive.map((d) => d.logicalId)).toEqual(['Database']);
+    expect(deployer.result.result).toBe('refused');
+  });
+
+  it('H2: a Remove is destructive too', async () => {
+    updateFlow([removeVersion]);
+    const { deployer } = gated();
+    await expect(deployer.run()).rejects.toThrow(/FnVersion1 \(AWS::Lambda::Version\) Remove/);
+  });
+
+  it('H2: allow-listed by resource type and by logical id → executed', async () => {
+    updateFlow([removeVersion, replaceDb]);
+    const { deployer } = gated({ 'destructive-allow-list': 'AWS::Lambda::Version,Database' });
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+    expect(cfnMock).toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+
+  it('H2: allow-destructive: true → executed', async () => {
+    updateFlow([replaceDb]);
+    const { deployer } = gated({ 'allow-destructive': 'true' });
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+  });
+
+  it('H2: create-only renders the destructive plan and keeps the change set for review', async () => {
+    updateFlow([replaceDb]);
+    const { deployer, holder } = gated({ mode: 'create-only' });
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'planned' });
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+    expect(holder.plan?.markdown).toMatch(/Database/);
+    expect(holder.plan?.markdown.split('\n')[0]).toMatch(/1 to replace/);
+  });
+
+  it('H2: execute-only executes the reviewed destructive change set', async () => {
+    cfnMock.on(DescribeChangeSetCommand).resolves(changeSet([replaceDb]));
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolves({
+        Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })],
+      });
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+    const { deployer } = gated({ mode: 'execute-only', 'execute-change-set-id': CS_ID, template: '' });
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+    expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, { ChangeSetName: CS_ID });
+  });
+
+  it('nested stacks: child change sets are read and shown under their parent', async () => {
+    const nested: Change = {
+      Type: 'Resource',
+      ResourceChange: {
+        Action: 'Modify',
+        LogicalResourceId: 'Network',
+        ResourceType: 'AWS::CloudFormation::Stack',
+        ChangeSetId: 'arn:aws:cloudformation:us-east-1:111122223333:changeSet/child/1',
+      },
+    };
+    updateFlow([nested]);
+    cfnMock
+      .on(DescribeChangeSetCommand, {
+        ChangeSetName: 'arn:aws:cloudformation:us-east-1:111122223333:changeSet/child/1',
+      })
+      .resolves({
+        ChangeSetName: 'child',
+        Status: 'CREATE_COMPLETE',
+        Changes: [
+          {
+            Type: 'Resource',
+            ResourceChange: {
+              Action: 'Remove',
+              LogicalResourceId: 'Subnet',
+              ResourceType: 'AWS::EC2::Subnet',
+            },
+          },
+        ],
+      });
+    const { deployer, holder } = gated({ 'include-nested-stacks-change-set': 'true', mode: 'create-only' });
+    await deployer.run();
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.IncludeNestedStacks).toBe(true);
+    expect(holder.plan?.destructive.map((d) => d.path.join('/') + ':' + d.logicalId)).toEqual([
+      `${STACK}/Network:Subnet`,
+    ]);
+  });
+});
+
+describe('L2/C3: publishing the plan', () => {
+  let gh: GitHubStub;
+  let eventPath: string;
+  beforeAll(async () => {
+    gh = await start();
+    eventPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gd-ev-')), 'event.json');
+    fs.writeFileSync(
+      eventPath,
+      JSON.stringify({
+        pull_request: {
+          number: 7,
+          head: { repo: { full_name: 'acme/infra' } },
+          base: { repo: { full_name: 'acme/infra' } },
+        },
+        repository: { full_name: 'acme/infra' },
+      }),
+    );
+  });
+  afterAll(async () => gh.stop());
+
+  const env = () => ({
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_REPOSITORY: 'acme/infra',
+    GITHUB_API_URL: gh.url,
+    GITHUB_SHA: 'abc1234def',
+  });
+
+  it('one sticky comment per (stack, environment), updated in place; the NoEcho value never reaches it', async () => {
+    const secretChange: Change = {
+      Type: 'Resource',
+      ResourceChange: {
+        Action: 'Modify',
+        LogicalResourceId: 'Db',
+        ResourceType: 'AWS::RDS::DBInstance',
+        Replacement: 'False',
+        Details: [
+          {
+            Target: {
+              Attribute: 'Properties',
+              Name: 'MasterUserPassword',
+              RequiresRecreation: 'Never',
+              BeforeValue: 'old',
+              AfterValue: SECRET,
+            },
+            Evaluation: 'Static',
+            ChangeSource: 'ParameterReference',
+            CausingEntity: 'DbPassword',
+          },
+        ],
+      },
+    };
+    for (let i = 0; i < 2; i++) {
+      resetMocks();
+      updateFlow([secretChange]);
+      const { deployer, holder, inputs } = gated({
+        mode: 'create-only',
+        environment: 'staging',
+        'github-token': 'ghs_test',
+      });
+      const r = await deployer.run();
+      const log = memoryLogger();
+      const out = await publish(inputs, r, {
+        log,
+        plan: holder.plan,
+        env: env(),
+        setOutput: () => undefined,
+      });
+      expect(out.comment).not.toContain(SECRET);
+      expect(out.summary).not.toContain(SECRET);
+      expect(log.warnings).toEqual([]);
+    }
+    const ours = gh.on(7).filter((c) => c.body.includes('guarded-deploy:deploy-stack:app-stack:staging'));
+    expect(ours).toHaveLength(1);
+    expect(gh.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1);
+    expect(ours[0]!.body).not.toContain(SECRET);
+  });
+
+  it('L2: a 403 from GitHub is a warning naming the permission; publishing does not throw', async () => {
+    resetMocks();
+    updateFlow([addQueue]);
+    const { deployer, holder, inputs } = gated({
+      mode: 'create-only',
+      environment: 'prod',
+      'github-token': 'ghs_test',
+    });
+    const r = await deployer.run();
+    gh.failWith(403);
+    const log = memoryLogger();
+    await expect(
+      publish(inputs, r, { log, plan: holder.plan, env: env(), setOutput: () => undefined }),
+    ).resolves.toBeDefined();
+    gh.failWith(undefined);
+    expect(log.warnings.join('\n')).toMatch(/pull-requests: write/);
+  });
+});
