@@ -82,15 +82,15 @@ function updateFlow(changes: Change[]) {
 
 function gated(inputs: Record<string, string> = {}) {
   const holder: PlanHolder = {};
-  let parsed: DeployInputs | undefined;
+  const ref: { inputs?: DeployInputs } = {};
   const s = setup({ 'parameter-overrides': 'Name=app', ...inputs }, async (cs, r) => {
-    if (!parsed) throw new Error('unreachable');
-    return planGate(parsed, new CloudFormationClient({ region: 'us-east-1' }), holder, {
+    if (!ref.inputs) throw new Error('unreachable');
+    return planGate(ref.inputs, new CloudFormationClient({ region: 'us-east-1' }), holder, {
       GITHUB_SHA: 'abc1234def',
     })(cs, r);
   });
-  parsed = (s.deployer as unknown as { inp: DeployInputs }).inp;
-  return { ...s, holder, inputs: parsed };
+  ref.inputs = (s.deployer as unknown as { inp: DeployInputs }).inp;
+  return { ...s, holder, inputs: ref.inputs };
 }
 
 beforeEach(() => resetMocks());
