@@ -5,7 +5,9 @@ a resource that fails to create raises a 500 and leaves the stack in REVIEW_IN_P
 CloudFormation records CREATE_FAILED for the resource, rolls back and ends in ROLLBACK_COMPLETE
 (UPDATE_ROLLBACK_COMPLETE for an update). This wrapper applies that behaviour so integration
 tests can reproduce R2 (a stack left in ROLLBACK_COMPLETE) against a real emulator. It also
-refreshes stack Outputs after ExecuteChangeSet (moto only does so in UpdateStack). Everything
+refreshes stack Outputs after ExecuteChangeSet (moto only does so in UpdateStack), and compares
+parameters by effective value when deciding whether a change set is empty (moto compares the raw
+dict, so a UsePreviousValue parameter always looks like a change). Everything
 else is moto as installed.
 
 Usage: python3 scripts/moto_server.py -H 127.0.0.1 -p PORT
@@ -65,6 +67,17 @@ def _execute_with_rollback(self, change_set_name, stack_name=None):
 
 
 cfn.CloudFormationBackend.execute_change_set = _execute_with_rollback
+
+
+def _has_parameters(self, other_parameters):
+    # moto compares the raw dict the stack was created with; CloudFormation compares effective values,
+    # so a parameter sent as UsePreviousValue (or left at its default) is not a change.
+    current = dict(self.stack_parameters or {})
+    current.update(self.parameters or {})
+    return all(current.get(k) == v for k, v in (other_parameters or {}).items())
+
+
+cfn.Stack.has_parameters = _has_parameters
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

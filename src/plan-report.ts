@@ -57,6 +57,8 @@ export async function postPlanComment(
   const env = o.env ?? process.env;
   try {
     if (o.mode === 'never') return undefined;
+    // Loaded on demand: Octokit is a large part of the bundle, and most runs post no comment.
+    const { createOctokit, resolveCommentTarget, upsertStickyComment } = await import('./pr-comment');
     let payload: Record<string, unknown> | undefined;
     if (env.GITHUB_EVENT_PATH && fs.existsSync(env.GITHUB_EVENT_PATH)) {
       try {

@@ -23,10 +23,14 @@ export function isEmptyChangeSetError(e: unknown): boolean {
   return awsErrorName(e) === 'ValidationError' && isEmptyChangeSetReason((e as Error).message);
 }
 
-export type CreateResult = { kind: 'created'; id: string; stackId?: string } | { kind: 'empty'; reason: string };
+export type CreateResult =
+  { kind: 'created'; id: string; stackId?: string } | { kind: 'empty'; reason: string };
 
 /** CreateChangeSet; the moto / UpdateStack-style "No updates are to be performed." ValidationError is an empty result, not an error. */
-export async function createChangeSet(cfn: CloudFormationClient, input: CreateChangeSetCommandInput): Promise<CreateResult> {
+export async function createChangeSet(
+  cfn: CloudFormationClient,
+  input: CreateChangeSetCommandInput,
+): Promise<CreateResult> {
   try {
     const r = await cfn.send(new CreateChangeSetCommand(input));
     if (!r.Id) throw new Error('CreateChangeSet returned no change set id.');
@@ -43,7 +47,9 @@ export type ChangeSetState =
   | { kind: 'failed'; reason: string; description: DescribeChangeSetOutputAll };
 
 /** DescribeChangeSet with every page of Changes concatenated. */
-export type DescribeChangeSetOutputAll = Omit<DescribeChangeSetCommandOutput, '$metadata' | 'NextToken'> & { Changes: Change[] };
+export type DescribeChangeSetOutputAll = Omit<DescribeChangeSetCommandOutput, '$metadata' | 'NextToken'> & {
+  Changes: Change[];
+};
 
 export async function describeChangeSetAll(
   cfn: CloudFormationClient,
@@ -55,7 +61,11 @@ export async function describeChangeSetAll(
   let page =
     first ??
     (await cfn.send(
-      new DescribeChangeSetCommand({ ChangeSetName: changeSetId, StackName: stackName, IncludePropertyValues: includePropertyValues }),
+      new DescribeChangeSetCommand({
+        ChangeSetName: changeSetId,
+        StackName: stackName,
+        IncludePropertyValues: includePropertyValues,
+      }),
     ));
   const { $metadata: _m, NextToken: _n, ...rest } = page;
   const changes: Change[] = [...(page.Changes ?? [])];
@@ -82,13 +92,16 @@ export interface WaitChangeSetOptions {
   includePropertyValues?: boolean;
 }
 
-/** Wait (fast-start backoff: first poll after ≤ 1 s, growing to ≤ 10 s) until the change set is created or failed. */
+/**
+ * Wait until the change set is created or failed: one immediate poll (an emulator, or a small change set,
+ * is often ready at once), then fast-start backoff (1 s, 2 s, 4 s, … ≤ 10 s).
+ */
 export async function waitForChangeSet(o: WaitChangeSetOptions): Promise<ChangeSetState> {
   const final = await pollUntil({
     what: `change set ${o.changeSetId} of stack ${o.stackName} to be created`,
     timeoutMs: o.timeoutMs,
     clock: o.clock,
-    checkFirst: false,
+    checkFirst: true,
     initialMs: 1000,
     factor: 2,
     maxMs: 10_000,
@@ -103,10 +116,18 @@ export async function waitForChangeSet(o: WaitChangeSetOptions): Promise<ChangeS
       return r.Status === 'CREATE_COMPLETE' || r.Status === 'FAILED' ? r : undefined;
     },
   });
-  const description = await describeChangeSetAll(o.cfn, o.changeSetId, o.stackName, final, o.includePropertyValues ?? true);
+  const description = await describeChangeSetAll(
+    o.cfn,
+    o.changeSetId,
+    o.stackName,
+    final,
+    o.includePropertyValues ?? true,
+  );
   if (final.Status === 'FAILED') {
     const reason = final.StatusReason ?? 'no reason given';
-    return isEmptyChangeSetReason(reason) ? { kind: 'empty', reason, description } : { kind: 'failed', reason, description };
+    return isEmptyChangeSetReason(reason)
+      ? { kind: 'empty', reason, description }
+      : { kind: 'failed', reason, description };
   }
   return { kind: 'ready', description };
 }
@@ -123,8 +144,11 @@ export async function deleteChangeSet(
     log.info(`Deleted change set ${changeSetId} of stack ${stackName}.`);
     return true;
   } catch (e) {
-    if (awsErrorName(e) === 'ChangeSetNotFoundException' || awsErrorName(e) === 'ChangeSetNotFound') return true;
-    log.warning(`Could not delete change set ${changeSetId} of stack ${stackName}: ${(e as Error).message}. Delete it by hand.`);
+    if (awsErrorName(e) === 'ChangeSetNotFoundException' || awsErrorName(e) === 'ChangeSetNotFound')
+      return true;
+    log.warning(
+      `Could not delete change set ${changeSetId} of stack ${stackName}: ${(e as Error).message}. Delete it by hand.`,
+    );
     return false;
   }
 }

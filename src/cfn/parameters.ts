@@ -61,9 +61,13 @@ function loadStructured(value: string, input: string, root?: string): unknown {
     throw new InputError(`Input '${input}': file not found: '${printable(p)}'.`);
   }
   try {
-    return text.trimStart().startsWith('[') || text.trimStart().startsWith('{') ? JSON.parse(text) : parseYaml(text);
+    return text.trimStart().startsWith('[') || text.trimStart().startsWith('{')
+      ? JSON.parse(text)
+      : parseYaml(text);
   } catch (e) {
-    throw new InputError(`Input '${input}': '${printable(p)}' is not valid JSON or YAML (${(e as Error).message.split('\n')[0]}).`);
+    throw new InputError(
+      `Input '${input}': '${printable(p)}' is not valid JSON or YAML (${(e as Error).message.split('\n')[0]}).`,
+    );
   }
 }
 
@@ -71,14 +75,20 @@ function scalar(v: unknown, input: string, key: string): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v.join(',');
-  throw new InputError(`Input '${input}': the value of '${printable(key)}' must be a string, number, boolean or list.`);
+  throw new InputError(
+    `Input '${input}': the value of '${printable(key)}' must be a string, number, boolean or list.`,
+  );
 }
 
 /**
  * `parameter-overrides`: `Key=Value,Key2="a,b"` (newlines also separate), or `file://path` to a JSON list of
  * `{ParameterKey, ParameterValue | UsePreviousValue}` or a JSON/YAML map. Inline YAML/JSON maps are accepted too.
  */
-export function parseParameterOverrides(value: string | undefined, input = 'parameter-overrides', root?: string): ParameterOverride[] {
+export function parseParameterOverrides(
+  value: string | undefined,
+  input = 'parameter-overrides',
+  root?: string,
+): ParameterOverride[] {
   if (!value) return [];
   let data: unknown;
   const t = value.trim();
@@ -103,13 +113,17 @@ export function parseParameterOverrides(value: string | undefined, input = 'para
       return { key: o.ParameterKey, value: scalar(o.ParameterValue, input, o.ParameterKey) };
     });
   } else if (data && typeof data === 'object') {
-    out = Object.entries(data as Record<string, unknown>).map(([key, v]) => ({ key, value: scalar(v, input, key) }));
+    out = Object.entries(data as Record<string, unknown>).map(([key, v]) => ({
+      key,
+      value: scalar(v, input, key),
+    }));
   } else {
     throw new InputError(`Input '${input}' must be Key=Value pairs, a JSON list, or a JSON/YAML map.`);
   }
   const seen = new Set<string>();
   for (const p of out) {
-    if (!PARAM_KEY.test(p.key)) throw new InputError(`Input '${input}': '${printable(p.key)}' is not a valid parameter name.`);
+    if (!PARAM_KEY.test(p.key))
+      throw new InputError(`Input '${input}': '${printable(p.key)}' is not a valid parameter name.`);
     if (seen.has(p.key)) throw new InputError(`Input '${input}': parameter '${p.key}' is given twice.`);
     seen.add(p.key);
   }
@@ -135,17 +149,26 @@ export function parseTags(value: string | undefined, input = 'tags', root?: stri
   if (data === undefined) tags = splitKeyValueList(value, input).map(([Key, Value]) => ({ Key, Value }));
   else if (Array.isArray(data)) {
     tags = data.map((o: Record<string, unknown>, i) => {
-      if (!o || typeof o.Key !== 'string') throw new InputError(`Input '${input}': item ${i + 1} must be {"Key": ..., "Value": ...}.`);
+      if (!o || typeof o.Key !== 'string')
+        throw new InputError(`Input '${input}': item ${i + 1} must be {"Key": ..., "Value": ...}.`);
       return { Key: o.Key, Value: scalar(o.Value ?? '', input, o.Key) };
     });
   } else if (data && typeof data === 'object') {
-    tags = Object.entries(data as Record<string, unknown>).map(([Key, v]) => ({ Key, Value: scalar(v, input, Key) }));
+    tags = Object.entries(data as Record<string, unknown>).map(([Key, v]) => ({
+      Key,
+      Value: scalar(v, input, Key),
+    }));
   } else throw new InputError(`Input '${input}' must be Key=Value pairs, a JSON list, or a JSON/YAML map.`);
   for (const tag of tags) {
     if (!tag.Key || tag.Key.length > 128 || tag.Key.startsWith('aws:')) {
-      throw new InputError(`Input '${input}': tag key '${printable(tag.Key ?? '')}' is invalid (1-128 characters, not starting with aws:).`);
+      throw new InputError(
+        `Input '${input}': tag key '${printable(tag.Key ?? '')}' is invalid (1-128 characters, not starting with aws:).`,
+      );
     }
-    if ((tag.Value ?? '').length > 256) throw new InputError(`Input '${input}': the value of tag '${printable(tag.Key)}' is longer than 256 characters.`);
+    if ((tag.Value ?? '').length > 256)
+      throw new InputError(
+        `Input '${input}': the value of tag '${printable(tag.Key)}' is longer than 256 characters.`,
+      );
   }
   return tags;
 }
@@ -163,11 +186,15 @@ export function buildParameters(
   if (templateParams) {
     const unknown = overrides.filter((o) => !templateParams.includes(o.key)).map((o) => o.key);
     if (unknown.length > 0) {
-      throw new InputError(`parameter-overrides name parameters the template does not declare: ${unknown.join(', ')}.`);
+      throw new InputError(
+        `parameter-overrides name parameters the template does not declare: ${unknown.join(', ')}.`,
+      );
     }
   }
   const params: Parameter[] = overrides.map((o) =>
-    o.usePrevious ? { ParameterKey: o.key, UsePreviousValue: true } : { ParameterKey: o.key, ParameterValue: o.value ?? '' },
+    o.usePrevious
+      ? { ParameterKey: o.key, UsePreviousValue: true }
+      : { ParameterKey: o.key, ParameterValue: o.value ?? '' },
   );
   if (existingStackParams) {
     const given = new Set(overrides.map((o) => o.key));

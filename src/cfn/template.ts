@@ -40,8 +40,16 @@ function shortFormTags(): (ScalarTag | CollectionTag)[] {
   const tags: (ScalarTag | CollectionTag)[] = [];
   const make = (tag: string, key: string, transform: (v: unknown) => unknown = (v) => v) => {
     tags.push({ tag: `!${tag}`, resolve: (v: unknown) => ({ [key]: transform(v) }) } as ScalarTag);
-    tags.push({ tag: `!${tag}`, collection: 'seq', resolve: (v: unknown) => ({ [key]: transform(toJs(v)) }) } as CollectionTag);
-    tags.push({ tag: `!${tag}`, collection: 'map', resolve: (v: unknown) => ({ [key]: transform(toJs(v)) }) } as CollectionTag);
+    tags.push({
+      tag: `!${tag}`,
+      collection: 'seq',
+      resolve: (v: unknown) => ({ [key]: transform(toJs(v)) }),
+    } as CollectionTag);
+    tags.push({
+      tag: `!${tag}`,
+      collection: 'map',
+      resolve: (v: unknown) => ({ [key]: transform(toJs(v)) }),
+    } as CollectionTag);
   };
   make('Ref', 'Ref');
   make('Condition', 'Condition');
@@ -66,11 +74,14 @@ export function parseTemplate(body: string): Record<string, unknown> {
   const trimmed = body.trimStart();
   let doc: unknown;
   try {
-    doc = trimmed.startsWith('{') ? JSON.parse(body) : parseYaml(body, { customTags: shortFormTags(), uniqueKeys: false, maxAliasCount: 100 });
+    doc = trimmed.startsWith('{')
+      ? JSON.parse(body)
+      : parseYaml(body, { customTags: shortFormTags(), uniqueKeys: false, maxAliasCount: 100 });
   } catch (e) {
     throw new InputError(`The template is not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`);
   }
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new InputError('The template must be a JSON or YAML object.');
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+    throw new InputError('The template must be a JSON or YAML object.');
   return doc as Record<string, unknown>;
 }
 
@@ -93,12 +104,16 @@ export function readTemplateInput(value: string, root?: string): TemplateSource 
       throw new InputError(`Input 'template' is not a valid URL: '${printable(value)}'.`);
     }
     if (!/(^|\.)amazonaws\.com(\.cn)?$/i.test(u.hostname) && !/^s3[.-]/.test(u.hostname)) {
-      throw new InputError(`Input 'template' URL must point to Amazon S3 (…amazonaws.com), got host '${printable(u.hostname)}'.`);
+      throw new InputError(
+        `Input 'template' URL must point to Amazon S3 (…amazonaws.com), got host '${printable(u.hostname)}'.`,
+      );
     }
     return { kind: 'url', url: value };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-    throw new InputError(`Input 'template' must be a workspace path or an https:// S3 URL, got '${printable(value)}'.`);
+    throw new InputError(
+      `Input 'template' must be a workspace path or an https:// S3 URL, got '${printable(value)}'.`,
+    );
   }
   const abs = resolveInWorkspace(value, 'template', root);
   let body: string;

@@ -164,6 +164,12 @@ export function resultBlock(inp: DeployInputs, r: DeployResult, error?: unknown)
       ],
     ),
   );
+  if (r.hasChanges && r.changesCount === 0) {
+    lines.push(
+      '',
+      'The change set changes no resources, only stack-level settings (parameters, tags, outputs or notification ARNs).',
+    );
+  }
   if (r.result === 'planned' && r.changeSetId) {
     lines.push(
       '',
