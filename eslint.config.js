@@ -15,6 +15,7 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         Buffer: 'readonly',
         fetch: 'readonly',
+        performance: 'readonly',
         setInterval: 'readonly',
         clearInterval: 'readonly',
         AbortController: 'readonly',

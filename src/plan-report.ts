@@ -5,13 +5,7 @@
 import fs from 'node:fs';
 import type { Logger } from './log';
 import type { DestructiveChange, PlanResult } from './plan';
-import {
-  createOctokit,
-  resolveCommentTarget,
-  upsertStickyComment,
-  type CommentMode,
-  type Octokit,
-} from './pr-comment';
+import type { CommentMode, Octokit } from './pr-comment';
 
 /** Destructive changes that are not allow-listed. */
 export function blockingDestructive(plan: Pick<PlanResult, 'destructive'>): DestructiveChange[] {
