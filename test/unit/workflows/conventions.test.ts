@@ -1,8 +1,11 @@
 // The conventions every workflow here keeps (docs/workflows.md), checked on the parsed YAML and, where a comment
 // matters (the version next to a pinned SHA), on the raw text.
 import { describe, expect, it } from '@jest/globals';
+import { parse as parseYaml } from 'yaml';
 import {
   actionNames,
+  callerProblems,
+  firstYamlBlock,
   exampleWorkflows,
   OUR_ACTION,
   permissionsOf,
@@ -16,6 +19,7 @@ import {
   withProblems,
   type Job,
   type Step,
+  type Workflow,
   type WorkflowFile,
 } from './load';
 
@@ -337,5 +341,44 @@ describe("our actions: loaded from this workflow's own commit, given only inputs
         });
       }
     }
+  });
+});
+
+describe('callers (examples and the quick start) give our reusable workflows only inputs they declare', () => {
+  const callers = [
+    ...exampleWorkflows(),
+    {
+      file: 'docs/quick-start.md',
+      text: firstYamlBlock('docs/quick-start.md'),
+      doc: parseYaml(firstYamlBlock('docs/quick-start.md')) as Workflow,
+    },
+  ];
+
+  it.each(callers.map((w) => [w.file, w] as const))('%s', (_f, w) => {
+    const calls = jobsOf(w).filter(([, j]) => j.uses !== undefined);
+    expect(calls.length).toBeGreaterThan(0);
+    for (const [job, j] of calls) {
+      expect({ job, problems: callerProblems(j) }).toEqual({ job, problems: [] });
+      // The caller grants what the called jobs need: a called workflow can only narrow permissions.
+      expect(permissionsOf(j)['id-token']).toBe('write');
+    }
+  });
+
+  it('the check notices an undeclared and a missing input', () => {
+    expect(
+      callerProblems({
+        uses: 'your-org/guarded-deploy/.github/workflows/cloudformation-deploy.yml@v1',
+        with: { 'stack-name': 'a', template: 't.yaml', region: 'eu-west-1' },
+      }),
+    ).toEqual([
+      "cloudformation-deploy.yml: input 'region' is not declared",
+      "cloudformation-deploy.yml: required input 'aws-region' is not given",
+      "cloudformation-deploy.yml: required input 'role-to-assume' is not given",
+      "cloudformation-deploy.yml: required input 'environment' is not given",
+    ]);
+  });
+
+  it('the quick-start caller is at most 25 lines', () => {
+    expect(firstYamlBlock('docs/quick-start.md').trimEnd().split('\n').length).toBeLessThanOrEqual(25);
   });
 });

@@ -160,3 +160,32 @@ export function runExpressions(doc: Workflow): string[] {
     steps(j).flatMap((s) => [...(s.run ?? '').matchAll(/\$\{\{[^}]*\}\}/g)].map((m) => `${job}: ${m[0]}`)),
   );
 }
+
+/** A caller job of one of our reusable workflows (`your-org/guarded-deploy/.github/workflows/<file>@vN`). */
+export const OUR_WORKFLOW = /^your-org\/guarded-deploy\/\.github\/workflows\/([\w.-]+\.ya?ml)@v\d+$/;
+
+/** Problems with a caller's `with:` for one of our reusable workflows: unknown file, undeclared or missing inputs. */
+export function callerProblems(job: Job): string[] {
+  const m = OUR_WORKFLOW.exec(job.uses ?? '');
+  if (!m) return [`'${job.uses}' is not one of our reusable workflows`];
+  const file = path.join(ROOT, '.github/workflows', m[1]!);
+  if (!fs.existsSync(file)) return [`.github/workflows/${m[1]} does not exist`];
+  const inputs = loadWorkflow(`.github/workflows/${m[1]}`).doc.on.workflow_call?.inputs ?? {};
+  const given = job.with ?? {};
+  return [
+    ...Object.keys(given)
+      .filter((k) => !(k in inputs))
+      .map((k) => `${m[1]}: input '${k}' is not declared`),
+    ...Object.entries(inputs)
+      .filter(([k, i]) => i.required && !(k in given))
+      .map(([k]) => `${m[1]}: required input '${k}' is not given`),
+  ];
+}
+
+/** The first ```yaml block of a Markdown file. */
+export function firstYamlBlock(file: string): string {
+  const md = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  const m = /```yaml\n([\s\S]*?)```/.exec(md);
+  if (!m) throw new Error(`${file} has no yaml block`);
+  return m[1]!;
+}
