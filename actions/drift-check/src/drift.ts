@@ -199,7 +199,7 @@ async function driftAwareChangeSet(deps: DriftDeps, inp: DriftInputs, stack: Sta
     const state = await waitForChangeSet({ cfn, changeSetId: created.id, stackName, clock, timeoutMs: inp.waitTimeoutMs, includePropertyValues: true });
     cs.stackDriftStatus = state.description.StackDriftStatus;
     cs.deploymentMode = state.description.DeploymentMode;
-    cs.changes = state.description.Changes;
+    const changes = state.description.Changes;
     if (cs.stackDriftStatus === 'DRIFTED') r.drifted = true;
     if (state.kind === 'empty') {
       cs.status = 'empty';
@@ -212,7 +212,9 @@ async function driftAwareChangeSet(deps: DriftDeps, inp: DriftInputs, stack: Sta
       cs.reason = state.reason;
       throw new GuardError(`The drift-aware change set ${name} for stack ${stackName} failed: ${state.reason}`);
     }
-    const c = classifyChangeSet(cs.changes, { noEchoParameters: r.noEchoParameters }, cs.stackDriftStatus);
+    const c = classifyChangeSet(changes, { noEchoParameters: r.noEchoParameters }, cs.stackDriftStatus);
+    // Kept for the plan only once they classified cleanly (an unexpected shape must not break the report).
+    cs.changes = changes;
     for (const v of c.secretValues) {
       maskSecret(v, deps.mask);
       r.secrets.push(v);

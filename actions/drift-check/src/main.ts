@@ -83,12 +83,18 @@ export function failureOf(reports: readonly StackReport[], inp: Pick<DriftInputs
     if (drifted.length) {
       const what = (r: StackReport): string => {
         if (r.verdict === 'detection-failed' && !r.drifted) return `${r.stack} (detection failed: ${r.detection?.reason ?? 'no reason given'})`;
+        const rows = (r.classification?.rows ?? []).filter((x) => x.verdict !== 'change');
+        const named = new Set(rows.map((x) => x.logicalId));
         const props = [
           ...new Set([
-            ...(r.classification?.rows ?? []).filter((x) => x.verdict !== 'change').map((x) => `${x.logicalId}.${x.property}`),
+            ...rows.map((x) => (x.verdict === 'recreate' ? `${x.logicalId} (recreate)` : `${x.logicalId}.${x.property}`)),
             ...(r.detection?.resources ?? [])
-              .filter((x) => x.status === 'MODIFIED' || x.status === 'DELETED')
-              .flatMap((x) => (x.differences.length ? x.differences.map((p) => `${x.logicalId}${p.path.replace(/\//g, '.')}`) : [`${x.logicalId} (${x.status})`])),
+              .filter((x) => (x.status === 'MODIFIED' || x.status === 'DELETED') && !named.has(x.logicalId))
+              .flatMap((x) =>
+                x.differences.length && x.status === 'MODIFIED'
+                  ? x.differences.map((p) => `${x.logicalId}${p.path.replace(/\//g, '.')}`)
+                  : [`${x.logicalId} (${x.status.toLowerCase()})`],
+              ),
           ]),
         ];
         return `${r.stack} (${props.slice(0, 10).join(', ') || 'drifted'}${props.length > 10 ? ', …' : ''})`;
@@ -131,12 +137,16 @@ export async function runWith(rt: Runtime): Promise<RunResult> {
     rt.log.info(
       `drift-check: ${inputs.stacks.length} stack(s) in ${inputs.region}${inputs.environment ? ` (${inputs.environment})` : ''}, mode ${inputs.mode}, fail-on ${inputs.failOn}, concurrency ${inputs.concurrency}${inputs.revert ? ', revert: true' : ''}.`,
     );
+    // Groups are replayed one at a time: a group opened by one stack is closed before the next one opens.
+    let flushing: Promise<void> = Promise.resolve();
     const settled = await mapLimit(inputs.stacks, inputs.concurrency, async (stack) => {
       const log = bufferedLogger();
       try {
         return await checkStack({ cfn, log, clock: rt.clock, mask: rt.mask, pending }, inputs, stack);
       } finally {
-        await log.flush(rt.log, `drift-check: ${stack}${inputs.environment ? ` (${inputs.environment})` : ''}`);
+        const title = `drift-check: ${stack}${inputs.environment ? ` (${inputs.environment})` : ''}`;
+        flushing = flushing.then(() => log.flush(rt.log, title)).catch(() => undefined);
+        await flushing;
       }
     });
     const reports = settled.map((s, i) => {
