@@ -138,11 +138,9 @@ describe('H2: destructive-change gate', () => {
 
   it('H2: execute-only executes the reviewed destructive change set', async () => {
     cfnMock.on(DescribeChangeSetCommand).resolves(changeSet([replaceDb]));
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolves({
-        Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })],
-      });
+    cfnMock.on(DescribeStacksCommand).resolves({
+      Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })],
+    });
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(ExecuteChangeSetCommand).resolves({});
