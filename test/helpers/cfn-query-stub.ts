@@ -76,7 +76,9 @@ export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions
     return s;
   };
   const findCs = (idOrName: string, stack?: string) => {
-    const cs = changeSets.get(idOrName) ?? [...changeSets.entries()].find(([, v]) => v.name === idOrName && v.stack === stack)?.[1];
+    const cs =
+      changeSets.get(idOrName) ??
+      [...changeSets.entries()].find(([, v]) => v.name === idOrName && v.stack === stack)?.[1];
     if (!cs) throw new QueryError('ChangeSetNotFound', `ChangeSet [${idOrName}] does not exist`);
     return { id: changeSetId(cs.stack, cs.name), ...cs };
   };
@@ -107,7 +109,10 @@ export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions
         const all = scenario(p.StackName).resourceDrifts;
         const start = Number(p.NextToken ?? 0);
         const next = start + pageSize;
-        return { StackResourceDrifts: all.slice(start, next), NextToken: next < all.length ? String(next) : undefined };
+        return {
+          StackResourceDrifts: all.slice(start, next),
+          NextToken: next < all.length ? String(next) : undefined,
+        };
       }
       case 'CreateChangeSet': {
         const s = scenario(p.StackName);
@@ -119,12 +124,26 @@ export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions
       case 'DescribeChangeSet': {
         const cs = findCs(p.ChangeSetName as string, p.StackName);
         const s = scenario(cs.stack);
-        const base = { ChangeSetId: cs.id, ChangeSetName: cs.name, StackId: s.stack.StackId, StackName: cs.stack };
-        if (!p.NextToken && bump(cs.id) < (o.changeSetPolls ?? 0)) return { ...base, Status: 'CREATE_IN_PROGRESS', ExecutionStatus: 'UNAVAILABLE' };
-        const changes = p.IncludePropertyValues === 'true' ? (s.changeSet.Changes ?? []) : stripValues(s.changeSet.Changes ?? []);
+        const base = {
+          ChangeSetId: cs.id,
+          ChangeSetName: cs.name,
+          StackId: s.stack.StackId,
+          StackName: cs.stack,
+        };
+        if (!p.NextToken && bump(cs.id) < (o.changeSetPolls ?? 0))
+          return { ...base, Status: 'CREATE_IN_PROGRESS', ExecutionStatus: 'UNAVAILABLE' };
+        const changes =
+          p.IncludePropertyValues === 'true'
+            ? (s.changeSet.Changes ?? [])
+            : stripValues(s.changeSet.Changes ?? []);
         const start = Number(p.NextToken ?? 0);
         const next = start + pageSize;
-        return { ...base, ...s.changeSet, Changes: changes.slice(start, next), NextToken: next < changes.length ? String(next) : undefined };
+        return {
+          ...base,
+          ...s.changeSet,
+          Changes: changes.slice(start, next),
+          NextToken: next < changes.length ? String(next) : undefined,
+        };
       }
       case 'DeleteChangeSet': {
         const cs = findCs(p.ChangeSetName as string, p.StackName);
@@ -153,7 +172,10 @@ export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions
         );
       } catch (e) {
         const code = e instanceof QueryError ? e.code : 'InternalFailure';
-        res.writeHead(e instanceof QueryError ? 400 : 500, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+        res.writeHead(e instanceof QueryError ? 400 : 500, {
+          'content-type': 'text/xml',
+          'x-amzn-requestid': requestId,
+        });
         res.end(
           `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${CFN_NS}"><Error><Type>Sender</Type><Code>${esc(code)}</Code><Message>${esc((e as Error).message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
         );

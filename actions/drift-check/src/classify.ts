@@ -80,7 +80,12 @@ export function sameValue(a: string | undefined, b: string | undefined): boolean
  * live = Drift.ActualValue. Without it the property did not drift, so previous = live = BeforeValue (whichever
  * state BeforeValueFrom names). Proposed is always AfterValue (AfterValueFrom TEMPLATE).
  */
-export function threeWay(d: ResourceChangeDetail): { previous?: string; live?: string; proposed?: string; drifted: boolean } {
+export function threeWay(d: ResourceChangeDetail): {
+  previous?: string;
+  live?: string;
+  proposed?: string;
+  drifted: boolean;
+} {
   const t = d.Target ?? {};
   if (t.Drift) {
     const { PreviousValue: previous, ActualValue: live } = t.Drift;
@@ -113,7 +118,11 @@ function propertyName(d: ResourceChangeDetail): string {
 }
 
 /** Classify every property change of a drift-aware change set (all pages). Resources without drift are skipped. */
-export function classifyChangeSet(changes: Change[], opts: ClassifyOptions = {}, stackDriftStatus?: string): Classification {
+export function classifyChangeSet(
+  changes: Change[],
+  opts: ClassifyOptions = {},
+  stackDriftStatus?: string,
+): Classification {
   const noEcho = new Set(opts.noEchoParameters ?? []);
   const rows: PropertyRow[] = [];
   const secretValues: string[] = [];
@@ -123,17 +132,32 @@ export function classifyChangeSet(changes: Change[], opts: ClassifyOptions = {},
     if (change.Type !== 'Resource' || !rc) continue;
     const logicalId = rc.LogicalResourceId ?? '(unknown)';
     const type = rc.ResourceType ?? '(unknown type)';
-    const base = { logicalId, type, physicalId: rc.PhysicalResourceId, resourceDrift: rc.ResourceDriftStatus };
+    const base = {
+      logicalId,
+      type,
+      physicalId: rc.PhysicalResourceId,
+      resourceDrift: rc.ResourceDriftStatus,
+    };
     const details = rc.Details ?? [];
     if (rc.ResourceDriftStatus === 'DELETED') {
       drifted = true;
-      rows.push({ ...base, property: '(resource)', previous: 'exists', live: 'deleted', proposed: 'created again', verdict: 'recreate', secret: false });
+      rows.push({
+        ...base,
+        property: '(resource)',
+        previous: 'exists',
+        live: 'deleted',
+        proposed: 'created again',
+        verdict: 'recreate',
+        secret: false,
+      });
       continue;
     }
     const resourceDrifted =
       rc.ResourceDriftStatus === 'MODIFIED' ||
       rc.Action === 'SyncWithActual' ||
-      details.some((d) => d.Target?.Drift !== undefined || d.Target?.AttributeChangeType === 'SyncWithActual');
+      details.some(
+        (d) => d.Target?.Drift !== undefined || d.Target?.AttributeChangeType === 'SyncWithActual',
+      );
     if (!resourceDrifted) continue;
     drifted = true;
     for (const d of details) {
@@ -153,7 +177,8 @@ export function classifyChangeSet(changes: Change[], opts: ClassifyOptions = {},
     }
   }
   const worst = new Map<string, number>();
-  for (const r of rows) worst.set(r.logicalId, Math.min(worst.get(r.logicalId) ?? 99, VERDICT_ORDER.indexOf(r.verdict)));
+  for (const r of rows)
+    worst.set(r.logicalId, Math.min(worst.get(r.logicalId) ?? 99, VERDICT_ORDER.indexOf(r.verdict)));
   rows.sort(
     (a, b) =>
       (worst.get(a.logicalId) as number) - (worst.get(b.logicalId) as number) ||
@@ -168,6 +193,7 @@ export function classifyChangeSet(changes: Change[], opts: ClassifyOptions = {},
 /** The worst verdict among one resource's rows. */
 export function resourceVerdict(rows: readonly PropertyRow[], logicalId: string): Verdict {
   let best = VERDICT_ORDER.length - 1;
-  for (const r of rows) if (r.logicalId === logicalId) best = Math.min(best, VERDICT_ORDER.indexOf(r.verdict));
+  for (const r of rows)
+    if (r.logicalId === logicalId) best = Math.min(best, VERDICT_ORDER.indexOf(r.verdict));
   return VERDICT_ORDER[best] as Verdict;
 }

@@ -71,7 +71,11 @@ export function toResourceDrift(d: StackResourceDrift): ResourceDrift {
   };
 }
 
-export async function detectDrift(deps: DetectDeps, stackName: string, timeoutMs: number): Promise<DetectionResult> {
+export async function detectDrift(
+  deps: DetectDeps,
+  stackName: string,
+  timeoutMs: number,
+): Promise<DetectionResult> {
   const { cfn, clock } = deps;
   const started = await send(clock, () => cfn.send(new DetectStackDriftCommand({ StackName: stackName })));
   const detectionId = started.StackDriftDetectionId;
@@ -85,7 +89,9 @@ export async function detectDrift(deps: DetectDeps, stackName: string, timeoutMs
     factor: 1.5,
     maxMs: 10_000,
     check: async () => {
-      const r = await cfn.send(new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId }));
+      const r = await cfn.send(
+        new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId }),
+      );
       return r.DetectionStatus === 'DETECTION_IN_PROGRESS' ? undefined : r;
     },
   });
@@ -96,7 +102,9 @@ export async function detectDrift(deps: DetectDeps, stackName: string, timeoutMs
   try {
     do {
       const page = await send(clock, () =>
-        cfn.send(new DescribeStackResourceDriftsCommand({ StackName: stackName, NextToken: token, MaxResults: 100 })),
+        cfn.send(
+          new DescribeStackResourceDriftsCommand({ StackName: stackName, NextToken: token, MaxResults: 100 }),
+        ),
       );
       resources.push(...(page.StackResourceDrifts ?? []).map(toResourceDrift));
       token = page.NextToken;
@@ -125,5 +133,8 @@ function rank(s: string): number {
 
 /** The detection found drift (a stack DRIFTED, or any MODIFIED/DELETED resource). */
 export function detectionDrifted(d: DetectionResult): boolean {
-  return d.stackDriftStatus === 'DRIFTED' || d.resources.some((r) => r.status === 'MODIFIED' || r.status === 'DELETED');
+  return (
+    d.stackDriftStatus === 'DRIFTED' ||
+    d.resources.some((r) => r.status === 'MODIFIED' || r.status === 'DELETED')
+  );
 }

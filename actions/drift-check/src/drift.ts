@@ -35,10 +35,19 @@ export interface DriftDeps {
   pending?: Map<string, { id: string; stack: string }>;
 }
 
-export type StackVerdict = 'overwrite' | 'error' | 'detection-failed' | 'drifted' | 'reverted' | 'in-sync' | 'skipped';
+export type StackVerdict =
+  'overwrite' | 'error' | 'detection-failed' | 'drifted' | 'reverted' | 'in-sync' | 'skipped';
 
 /** Worst first (summary order). */
-export const STACK_VERDICT_ORDER: StackVerdict[] = ['overwrite', 'error', 'detection-failed', 'drifted', 'reverted', 'skipped', 'in-sync'];
+export const STACK_VERDICT_ORDER: StackVerdict[] = [
+  'overwrite',
+  'error',
+  'detection-failed',
+  'drifted',
+  'reverted',
+  'skipped',
+  'in-sync',
+];
 
 export interface ChangeSetReport {
   name: string;
@@ -76,17 +85,25 @@ export function newStackReport(stack: string): StackReport {
 
 async function describeStack(deps: DriftDeps, stackName: string): Promise<Stack | undefined> {
   try {
-    const r = await send(deps.clock, () => deps.cfn.send(new DescribeStacksCommand({ StackName: stackName })));
+    const r = await send(deps.clock, () =>
+      deps.cfn.send(new DescribeStacksCommand({ StackName: stackName })),
+    );
     const s = r.Stacks?.[0];
     return s && s.StackStatus !== 'DELETE_COMPLETE' ? s : undefined;
   } catch (e) {
-    if (awsErrorName(e) === 'ValidationError' && /does not exist/i.test((e as Error).message)) return undefined;
+    if (awsErrorName(e) === 'ValidationError' && /does not exist/i.test((e as Error).message))
+      return undefined;
     throw e;
   }
 }
 
 /** Parameter names and NoEcho names of the template the change set uses; masks NoEcho override values (C3). */
-async function templateParams(deps: DriftDeps, inp: DriftInputs, stackName: string, r: StackReport): Promise<string[]> {
+async function templateParams(
+  deps: DriftDeps,
+  inp: DriftInputs,
+  stackName: string,
+  r: StackReport,
+): Promise<string[]> {
   let params: { name: string; noEcho: boolean }[];
   if (inp.templateParameters) params = inp.templateParameters;
   else {
@@ -127,15 +144,27 @@ export function verdictOf(r: StackReport): StackVerdict {
   return r.drifted ? 'drifted' : 'in-sync';
 }
 
-async function checkInner(deps: DriftDeps, inp: DriftInputs, stackName: string, r: StackReport): Promise<void> {
+async function checkInner(
+  deps: DriftDeps,
+  inp: DriftInputs,
+  stackName: string,
+  r: StackReport,
+): Promise<void> {
   const { log } = deps;
   const stack = await describeStack(deps, stackName);
-  if (!stack) throw new GuardError(`Stack ${stackName} does not exist in ${inp.region}; check the name and the region.`);
+  if (!stack)
+    throw new GuardError(
+      `Stack ${stackName} does not exist in ${inp.region}; check the name and the region.`,
+    );
   r.stackStatus = stack.StackStatus;
   if (stack.StackStatus?.endsWith('_IN_PROGRESS')) {
     r.verdict = 'skipped';
-    r.notes.push(`Skipped: the stack is ${stack.StackStatus} (another operation is running); drift cannot be checked now.`);
-    log.warning(`Stack ${stackName} is ${stack.StackStatus}: skipped (drift cannot be checked while an operation runs).`);
+    r.notes.push(
+      `Skipped: the stack is ${stack.StackStatus} (another operation is running); drift cannot be checked now.`,
+    );
+    log.warning(
+      `Stack ${stackName} is ${stack.StackStatus}: skipped (drift cannot be checked while an operation runs).`,
+    );
     return;
   }
   log.info(`Stack ${stackName}: ${stack.StackStatus}.`);
@@ -149,7 +178,9 @@ async function checkInner(deps: DriftDeps, inp: DriftInputs, stackName: string, 
     r.detection = d;
     if (d.status === 'DETECTION_FAILED') {
       r.notes.push(`Drift detection failed: ${d.reason ?? 'no reason given'}`);
-      log.warning(`Drift detection of stack ${stackName} failed: ${redact(d.reason ?? 'no reason given', r.secrets)}`);
+      log.warning(
+        `Drift detection of stack ${stackName} failed: ${redact(d.reason ?? 'no reason given', r.secrets)}`,
+      );
     }
     if (detectionDrifted(d)) r.drifted = true;
     const notChecked = d.resources.filter((x) => x.status === 'NOT_CHECKED' || x.status === 'UNSUPPORTED');
@@ -157,14 +188,24 @@ async function checkInner(deps: DriftDeps, inp: DriftInputs, stackName: string, 
     log.info(
       `Stack ${stackName}: detection ${d.status}, stack ${d.stackDriftStatus ?? 'UNKNOWN'}, ${drifted.length} drifted, ${notChecked.length} not checked, ${d.resources.length} resource(s).`,
     );
-    for (const x of drifted) log.info(`  ${x.logicalId} (${x.type}): ${x.status}${x.differences.length ? ` — ${x.differences.map((p) => p.path).join(', ')}` : ''}`);
-    for (const x of notChecked) log.info(`  ${x.logicalId} (${x.type}): ${x.status} — drift detection does not support this resource`);
+    for (const x of drifted)
+      log.info(
+        `  ${x.logicalId} (${x.type}): ${x.status}${x.differences.length ? ` — ${x.differences.map((p) => p.path).join(', ')}` : ''}`,
+      );
+    for (const x of notChecked)
+      log.info(`  ${x.logicalId} (${x.type}): ${x.status} — drift detection does not support this resource`);
   }
 
   if (inp.mode !== 'detect') await driftAwareChangeSet(deps, inp, stack, names ?? [], r);
 }
 
-async function driftAwareChangeSet(deps: DriftDeps, inp: DriftInputs, stack: Stack, names: string[], r: StackReport): Promise<void> {
+async function driftAwareChangeSet(
+  deps: DriftDeps,
+  inp: DriftInputs,
+  stack: Stack,
+  names: string[],
+  r: StackReport,
+): Promise<void> {
   const { cfn, log, clock } = deps;
   const stackName = r.stack;
   const name = inp.changeSetNames[stackName] as string;
@@ -185,18 +226,43 @@ async function driftAwareChangeSet(deps: DriftDeps, inp: DriftInputs, stack: Sta
     Description: `guarded-deploy drift-check ${process.env.GITHUB_SHA ? `commit ${process.env.GITHUB_SHA.slice(0, 12)}` : 'local run'}`,
     ...templateArgs,
   };
-  log.info(`Creating drift-aware change set ${name} (REVERT_DRIFT, ${inp.template ? 'given template' : 'previous template'}) for stack ${stackName}.`);
+  log.info(
+    `Creating drift-aware change set ${name} (REVERT_DRIFT, ${inp.template ? 'given template' : 'previous template'}) for stack ${stackName}.`,
+  );
   const created = await send(clock, () => createChangeSet(cfn, input));
   if (created.kind === 'empty') {
-    r.changeSet = { name, status: 'empty', reason: created.reason, changes: [], executed: false, deleted: true };
-    log.info(`Stack ${stackName}: the drift-aware change set is empty (${created.reason.trim()}); nothing to revert.`);
+    r.changeSet = {
+      name,
+      status: 'empty',
+      reason: created.reason,
+      changes: [],
+      executed: false,
+      deleted: true,
+    };
+    log.info(
+      `Stack ${stackName}: the drift-aware change set is empty (${created.reason.trim()}); nothing to revert.`,
+    );
     return;
   }
-  const cs: ChangeSetReport = { name, id: created.id, status: 'ready', changes: [], executed: false, deleted: false };
+  const cs: ChangeSetReport = {
+    name,
+    id: created.id,
+    status: 'ready',
+    changes: [],
+    executed: false,
+    deleted: false,
+  };
   r.changeSet = cs;
   deps.pending?.set(created.id, { id: created.id, stack: stackName });
   try {
-    const state = await waitForChangeSet({ cfn, changeSetId: created.id, stackName, clock, timeoutMs: inp.waitTimeoutMs, includePropertyValues: true });
+    const state = await waitForChangeSet({
+      cfn,
+      changeSetId: created.id,
+      stackName,
+      clock,
+      timeoutMs: inp.waitTimeoutMs,
+      includePropertyValues: true,
+    });
     cs.stackDriftStatus = state.description.StackDriftStatus;
     cs.deploymentMode = state.description.DeploymentMode;
     const changes = state.description.Changes;
@@ -204,13 +270,17 @@ async function driftAwareChangeSet(deps: DriftDeps, inp: DriftInputs, stack: Sta
     if (state.kind === 'empty') {
       cs.status = 'empty';
       cs.reason = state.reason;
-      log.info(`Stack ${stackName}: the drift-aware change set has no changes (${state.reason.trim()}); nothing to revert.`);
+      log.info(
+        `Stack ${stackName}: the drift-aware change set has no changes (${state.reason.trim()}); nothing to revert.`,
+      );
       return;
     }
     if (state.kind === 'failed') {
       cs.status = 'failed';
       cs.reason = state.reason;
-      throw new GuardError(`The drift-aware change set ${name} for stack ${stackName} failed: ${state.reason}`);
+      throw new GuardError(
+        `The drift-aware change set ${name} for stack ${stackName} failed: ${state.reason}`,
+      );
     }
     const c = classifyChangeSet(changes, { noEchoParameters: r.noEchoParameters }, cs.stackDriftStatus);
     // Kept for the plan only once they classified cleanly (an unexpected shape must not break the report).
@@ -255,14 +325,24 @@ async function revert(deps: DriftDeps, inp: DriftInputs, r: StackReport, cs: Cha
     noEchoParameters: r.noEchoParameters,
     allowList: inp.destructiveAllowList,
   });
-  const refusal = destructiveRefusal(plan, inp.allowDestructive, `drift-aware change set ${cs.name} of stack ${stackName}`);
+  const refusal = destructiveRefusal(
+    plan,
+    inp.allowDestructive,
+    `drift-aware change set ${cs.name} of stack ${stackName}`,
+  );
   if (refusal) {
     r.refusal = refusal;
     throw new GuardError(refusal);
   }
   log.info(`Reverting drift of stack ${stackName}: executing change set ${cs.name}.`);
   await send(clock, () =>
-    cfn.send(new ExecuteChangeSetCommand({ ChangeSetName: cs.id, StackName: stackName, ClientRequestToken: `${cs.name}-exec`.slice(0, 128) })),
+    cfn.send(
+      new ExecuteChangeSetCommand({
+        ChangeSetName: cs.id,
+        StackName: stackName,
+        ClientRequestToken: `${cs.name}-exec`.slice(0, 128),
+      }),
+    ),
   );
   cs.executed = true;
   const final = await pollUntil<Stack>({

@@ -104,11 +104,17 @@ export function changeSetNameFor(stack: string, env: NodeJS.ProcessEnv, now: num
 }
 
 /** Parse and validate every input (L1): any problem is one InputError, before any AWS call. */
-export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.env, now = Date.now()): DriftInputs {
+export function parseInputs(
+  get: InputGetter,
+  env: NodeJS.ProcessEnv = process.env,
+  now = Date.now(),
+): DriftInputs {
   const stacks = list(get, 'stacks', true);
   if (stacks.length === 0) throw new InputError("Input 'stacks' is required: one stack name per line.");
   if (stacks.length > MAX_STACKS) {
-    throw new InputError(`Input 'stacks' lists ${stacks.length} stacks; at most ${MAX_STACKS} per run (split them with a matrix).`);
+    throw new InputError(
+      `Input 'stacks' lists ${stacks.length} stacks; at most ${MAX_STACKS} per run (split them with a matrix).`,
+    );
   }
   const seen = new Set<string>();
   for (const s of stacks) {
@@ -123,10 +129,13 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
   const revert = bool(get, 'revert', DEFAULTS.revert);
   const allowDestructive = bool(get, 'allow-destructive', DEFAULTS['allow-destructive']);
   const commentOnPr = oneOf(get, 'comment-on-pr', COMMENT_MODES, DEFAULTS['comment-on-pr']);
-  const waitTimeoutMs = (int(get, 'wait-timeout-minutes', DEFAULTS['wait-timeout-minutes'], 1, 360) as number) * 60_000;
+  const waitTimeoutMs =
+    (int(get, 'wait-timeout-minutes', DEFAULTS['wait-timeout-minutes'], 1, 360) as number) * 60_000;
 
   if (revert && mode === 'detect') {
-    throw new InputError("Input 'revert: true' executes the drift-aware change set, so it needs mode: change-set or both (mode is detect).");
+    throw new InputError(
+      "Input 'revert: true' executes the drift-aware change set, so it needs mode: change-set or both (mode is detect).",
+    );
   }
   if (revert && failOn === 'drift') {
     throw new InputError(
@@ -148,17 +157,27 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
     tParams = templateParameters(parseTemplate(template.body));
   }
 
-  const parameterOverrides = parseParameterOverrides(optional(get, 'parameter-overrides'), 'parameter-overrides', root);
+  const parameterOverrides = parseParameterOverrides(
+    optional(get, 'parameter-overrides'),
+    'parameter-overrides',
+    root,
+  );
   if (tParams) {
     const declared = new Set(tParams.map((p) => p.name));
     const unknown = parameterOverrides.filter((o) => !declared.has(o.key)).map((o) => o.key);
-    if (unknown.length) throw new InputError(`parameter-overrides name parameters the template does not declare: ${unknown.join(', ')}.`);
+    if (unknown.length)
+      throw new InputError(
+        `parameter-overrides name parameters the template does not declare: ${unknown.join(', ')}.`,
+      );
   }
 
-  const capsRaw = optional(get, 'capabilities') === undefined ? [DEFAULTS.capabilities] : list(get, 'capabilities', true);
+  const capsRaw =
+    optional(get, 'capabilities') === undefined ? [DEFAULTS.capabilities] : list(get, 'capabilities', true);
   const capabilities = capsRaw.map((c) => {
     if (!CAPABILITIES.includes(c)) {
-      throw new InputError(`Input 'capabilities': unknown capability '${printable(c)}' (one of ${CAPABILITIES.join(', ')}).`);
+      throw new InputError(
+        `Input 'capabilities': unknown capability '${printable(c)}' (one of ${CAPABILITIES.join(', ')}).`,
+      );
     }
     return c as Capability;
   });
@@ -166,13 +185,17 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
   const destructiveAllowList = list(get, 'destructive-allow-list', true);
   for (const a of destructiveAllowList) {
     if (!LOGICAL_ID.test(a) && !RESOURCE_TYPE.test(a)) {
-      throw new InputError(`Input 'destructive-allow-list': '${printable(a)}' is neither a logical id nor a resource type like AWS::Lambda::Version.`);
+      throw new InputError(
+        `Input 'destructive-allow-list': '${printable(a)}' is neither a logical id nor a resource type like AWS::Lambda::Version.`,
+      );
     }
   }
 
   const environment = optional(get, 'environment');
   if (environment && !/^[\w.\- /]{1,64}$/.test(environment)) {
-    throw new InputError(`Input 'environment' may use letters, digits, space and _.-/ (at most 64), got '${printable(environment)}'.`);
+    throw new InputError(
+      `Input 'environment' may use letters, digits, space and _.-/ (at most 64), got '${printable(environment)}'.`,
+    );
   }
 
   const region = validateRegion(optional(get, 'aws-region') ?? regionFromEnv(env));
@@ -180,7 +203,8 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
   const changeSetNames: Record<string, string> = {};
   for (const s of stacks) {
     const name = changeSetNameFor(s, env, now);
-    if (!CHANGE_SET_NAME.test(name)) throw new InputError(`Could not build a valid change set name for stack '${s}'.`);
+    if (!CHANGE_SET_NAME.test(name))
+      throw new InputError(`Could not build a valid change set name for stack '${s}'.`);
     changeSetNames[s] = name;
   }
 

@@ -66,10 +66,16 @@ export function bufferedLogger(): Logger & { flush(into: Logger, title: string):
 }
 
 /** fail-on decision, naming stacks and properties. Errors always fail. */
-export function failureOf(reports: readonly StackReport[], inp: Pick<DriftInputs, 'failOn'>): string | undefined {
+export function failureOf(
+  reports: readonly StackReport[],
+  inp: Pick<DriftInputs, 'failOn'>,
+): string | undefined {
   const parts: string[] = [];
   const errors = reports.filter((r) => r.error);
-  if (errors.length) parts.push(`${errors.length} stack(s) could not be checked: ${errors.map((r) => `${r.stack}: ${r.error}`).join('; ')}`);
+  if (errors.length)
+    parts.push(
+      `${errors.length} stack(s) could not be checked: ${errors.map((r) => `${r.stack}: ${r.error}`).join('; ')}`,
+    );
   if (inp.failOn === 'overwrite') {
     const ow = overwriteLines(reports);
     if (ow.length) {
@@ -82,12 +88,15 @@ export function failureOf(reports: readonly StackReport[], inp: Pick<DriftInputs
     const drifted = reports.filter((r) => r.drifted || r.verdict === 'detection-failed');
     if (drifted.length) {
       const what = (r: StackReport): string => {
-        if (r.verdict === 'detection-failed' && !r.drifted) return `${r.stack} (detection failed: ${r.detection?.reason ?? 'no reason given'})`;
+        if (r.verdict === 'detection-failed' && !r.drifted)
+          return `${r.stack} (detection failed: ${r.detection?.reason ?? 'no reason given'})`;
         const rows = (r.classification?.rows ?? []).filter((x) => x.verdict !== 'change');
         const named = new Set(rows.map((x) => x.logicalId));
         const props = [
           ...new Set([
-            ...rows.map((x) => (x.verdict === 'recreate' ? `${x.logicalId} (recreate)` : `${x.logicalId}.${x.property}`)),
+            ...rows.map((x) =>
+              x.verdict === 'recreate' ? `${x.logicalId} (recreate)` : `${x.logicalId}.${x.property}`,
+            ),
             ...(r.detection?.resources ?? [])
               .filter((x) => (x.status === 'MODIFIED' || x.status === 'DELETED') && !named.has(x.logicalId))
               .flatMap((x) =>
@@ -99,7 +108,9 @@ export function failureOf(reports: readonly StackReport[], inp: Pick<DriftInputs
         ];
         return `${r.stack} (${props.slice(0, 10).join(', ') || 'drifted'}${props.length > 10 ? ', …' : ''})`;
       };
-      parts.push(`drift found (fail-on: drift) in ${drifted.length} stack(s): ${drifted.map(what).join('; ')}`);
+      parts.push(
+        `drift found (fail-on: drift) in ${drifted.length} stack(s): ${drifted.map(what).join('; ')}`,
+      );
     }
   }
   return parts.length ? `drift-check: ${parts.join('. ')}.` : undefined;
@@ -107,7 +118,10 @@ export function failureOf(reports: readonly StackReport[], inp: Pick<DriftInputs
 
 function reportPath(env: NodeJS.ProcessEnv, now: number): string {
   const dir = env.RUNNER_TEMP || os.tmpdir();
-  const id = env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID) ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}` : `${now}`;
+  const id =
+    env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID)
+      ? `${env.GITHUB_RUN_ID}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`
+      : `${now}`;
   const step = /^[\w-]{1,64}$/.test(env.GITHUB_ACTION ?? '') ? `-${env.GITHUB_ACTION}` : '';
   return path.join(dir, `drift-check-${id}${step}.json`);
 }
@@ -126,10 +140,12 @@ export async function runWith(rt: Runtime): Promise<RunResult> {
   const cfn = rt.cfn(inputs.region);
   const pending = new Map<string, { id: string; stack: string }>();
   const onSignal = (sig: NodeJS.Signals) => {
-    void Promise.all([...pending.values()].map((p) => deleteChangeSet(cfn, p.id, p.stack, rt.log))).finally(() => {
-      core.setFailed(`drift-check: cancelled (${sig}); ${pending.size} change set(s) deleted.`);
-      process.exit(1);
-    });
+    void Promise.all([...pending.values()].map((p) => deleteChangeSet(cfn, p.id, p.stack, rt.log))).finally(
+      () => {
+        core.setFailed(`drift-check: cancelled (${sig}); ${pending.size} change set(s) deleted.`);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -165,7 +181,11 @@ export async function runWith(rt: Runtime): Promise<RunResult> {
 
 async function publish(rt: Runtime, inputs: DriftInputs, reports: StackReport[]): Promise<RunResult> {
   const secrets = allSecrets(reports);
-  const safe = (s: string) => redact(redact(s, secrets), secrets.map((x) => JSON.stringify(x).slice(1, -1)));
+  const safe = (s: string) =>
+    redact(
+      redact(s, secrets),
+      secrets.map((x) => JSON.stringify(x).slice(1, -1)),
+    );
   const file = reportPath(rt.env, rt.clock.now());
   const drifted = reports.filter((r) => r.drifted).map((r) => r.stack);
   const overwrites = reports.reduce((s, r) => s + (r.classification?.counts.overwrite ?? 0), 0);
@@ -180,13 +200,17 @@ async function publish(rt: Runtime, inputs: DriftInputs, reports: StackReport[])
     fs.writeFileSync(file, safe(JSON.stringify(jsonReport(reports, inputs), null, 2)) + '\n');
     outputs['report-path'] = file;
   } catch (e) {
-    rt.log.warning(`Could not write the JSON report ${file}: ${errorMessage(e)}. The step result is unaffected.`);
+    rt.log.warning(
+      `Could not write the JSON report ${file}: ${errorMessage(e)}. The step result is unaffected.`,
+    );
   }
   rt.setOutputs(outputs);
 
   const plan = renderDriftPlan(reports, inputs, runUrlFromEnv(rt.env));
   const failure = failureOf(reports, inputs);
-  const summary = failure ? `${plan.markdown}\n> [!CAUTION]\n> ${safe(failure).replace(/\n/g, ' ')}\n` : plan.markdown;
+  const summary = failure
+    ? `${plan.markdown}\n> [!CAUTION]\n> ${safe(failure).replace(/\n/g, ' ')}\n`
+    : plan.markdown;
   await writeSummary(summary, rt.log, rt.summary);
   await postPlanComment({
     mode: inputs.commentOnPr,
@@ -199,7 +223,14 @@ async function publish(rt: Runtime, inputs: DriftInputs, reports: StackReport[])
     env: rt.env,
     octokit: rt.octokit,
   });
-  const result: RunResult = { inputs, reports, outputs, summary, comment: plan.comment, failure: failure && safe(failure) };
+  const result: RunResult = {
+    inputs,
+    reports,
+    outputs,
+    summary,
+    comment: plan.comment,
+    failure: failure && safe(failure),
+  };
   if (result.failure) throw Object.assign(new GuardError(result.failure), { result });
   return result;
 }

@@ -29,7 +29,9 @@ export const STACK_LABEL: Record<StackVerdict, string> = {
 };
 
 export function sortStacks(reports: readonly StackReport[]): StackReport[] {
-  return [...reports].sort((a, b) => STACK_VERDICT_ORDER.indexOf(a.verdict) - STACK_VERDICT_ORDER.indexOf(b.verdict));
+  return [...reports].sort(
+    (a, b) => STACK_VERDICT_ORDER.indexOf(a.verdict) - STACK_VERDICT_ORDER.indexOf(b.verdict),
+  );
 }
 
 export function allSecrets(reports: readonly StackReport[]): string[] {
@@ -45,18 +47,26 @@ function overviewTable(reports: StackReport[], secrets: string[]): string {
     return [
       { code: r.stack },
       STACK_LABEL[r.verdict],
-      r.detection ? `${r.detection.stackDriftStatus ?? r.detection.status}` : r.changeSet?.stackDriftStatus ?? '',
+      r.detection
+        ? `${r.detection.stackDriftStatus ?? r.detection.status}`
+        : (r.changeSet?.stackDriftStatus ?? ''),
       c?.overwrite ?? '',
       c?.revert ?? '',
       c?.sync ?? '',
       c?.recreate ?? '',
-      r.changeSet ? `${r.changeSet.status}${r.changeSet.executed ? ', executed' : r.changeSet.deleted ? ', deleted' : ''}` : '',
+      r.changeSet
+        ? `${r.changeSet.status}${r.changeSet.executed ? ', executed' : r.changeSet.deleted ? ', deleted' : ''}`
+        : '',
       note,
     ];
   });
-  return renderTable(['Stack', 'Verdict', 'Drift', 'Overwrite', 'Revert', 'Sync', 'Recreate', 'Change set', 'Note'], rows, {
-    secrets,
-  });
+  return renderTable(
+    ['Stack', 'Verdict', 'Drift', 'Overwrite', 'Revert', 'Sync', 'Recreate', 'Change set', 'Note'],
+    rows,
+    {
+      secrets,
+    },
+  );
 }
 
 export function overwriteLines(reports: readonly StackReport[]): string[] {
@@ -64,7 +74,9 @@ export function overwriteLines(reports: readonly StackReport[]): string[] {
   for (const r of reports)
     for (const row of r.classification?.rows ?? [])
       if (row.verdict === 'overwrite')
-        out.push(`${r.stack}/${row.logicalId}.${row.property} (previous ${row.previous ?? '(unset)'}, live ${row.live ?? '(unset)'}, proposed ${row.proposed ?? '(unset)'})`);
+        out.push(
+          `${r.stack}/${row.logicalId}.${row.property} (previous ${row.previous ?? '(unset)'}, live ${row.live ?? '(unset)'}, proposed ${row.proposed ?? '(unset)'})`,
+        );
   return out;
 }
 
@@ -83,7 +95,13 @@ function threeWaySection(r: StackReport, secrets: string[]): string | undefined 
       '',
       renderTable(
         ['Property', 'Previous template', 'Live', 'Proposed', 'Verdict'],
-        list.map((x) => [{ code: x.property }, show(x.previous), show(x.live), show(x.proposed), VERDICT_LABEL[x.verdict]]),
+        list.map((x) => [
+          { code: x.property },
+          show(x.previous),
+          show(x.live),
+          show(x.proposed),
+          VERDICT_LABEL[x.verdict],
+        ]),
         { secrets },
       ),
     );
@@ -107,9 +125,24 @@ function detectionSection(r: StackReport, secrets: string[]): string | undefined
           ? 'deleted outside CloudFormation'
           : (x.reason ?? '');
     if (x.differences.length === 0) rows.push([{ code: x.logicalId }, x.type, x.status, '', '', '', note]);
-    for (const p of x.differences) rows.push([{ code: x.logicalId }, x.type, x.status, { code: p.path }, show(p.expected), show(p.actual), p.difference ?? '']);
+    for (const p of x.differences)
+      rows.push([
+        { code: x.logicalId },
+        x.type,
+        x.status,
+        { code: p.path },
+        show(p.expected),
+        show(p.actual),
+        p.difference ?? '',
+      ]);
   }
-  return [head, '', renderTable(['Resource', 'Type', 'Status', 'Property', 'Expected', 'Actual', 'Difference / note'], rows, { secrets })].join('\n');
+  return [
+    head,
+    '',
+    renderTable(['Resource', 'Type', 'Status', 'Property', 'Expected', 'Actual', 'Difference / note'], rows, {
+      secrets,
+    }),
+  ].join('\n');
 }
 
 export function driftSections(reports: readonly StackReport[], secrets: string[]): string[] {

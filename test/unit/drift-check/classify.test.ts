@@ -1,7 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Change } from '@aws-sdk/client-cloudformation';
-import { canonical, classifyChangeSet, resourceVerdict, threeWay } from '../../../actions/drift-check/src/classify';
-import { d1, d1Resolved, d1WithSecret, d2, d3, NOECHO_SECRET, noDrift, resourceChange } from '../../fixtures/drift';
+import {
+  canonical,
+  classifyChangeSet,
+  resourceVerdict,
+  threeWay,
+} from '../../../actions/drift-check/src/classify';
+import {
+  d1,
+  d1Resolved,
+  d1WithSecret,
+  d2,
+  d3,
+  NOECHO_SECRET,
+  noDrift,
+  resourceChange,
+} from '../../fixtures/drift';
 
 const changes = (s: { changeSet: { Changes?: Change[] } }) => s.changeSet.Changes ?? [];
 
@@ -9,7 +23,14 @@ describe('classifyChangeSet', () => {
   it('D1: previous 128, live 512, proposed 256 is an overwrite', () => {
     const c = classifyChangeSet(changes(d1()), {}, 'DRIFTED');
     expect(c.rows).toEqual([
-      expect.objectContaining({ logicalId: 'OrdersFn', property: 'MemorySize', previous: '128', live: '512', proposed: '256', verdict: 'overwrite' }),
+      expect.objectContaining({
+        logicalId: 'OrdersFn',
+        property: 'MemorySize',
+        previous: '128',
+        live: '512',
+        proposed: '256',
+        verdict: 'overwrite',
+      }),
     ]);
     expect(c.counts).toEqual({ overwrite: 1, revert: 0, sync: 0, recreate: 0, change: 0 });
     expect(c.drifted).toBe(true);
@@ -17,7 +38,9 @@ describe('classifyChangeSet', () => {
 
   it('D1-resolved: the template adopts the live 512 MB: sync, no overwrite', () => {
     const c = classifyChangeSet(changes(d1Resolved()));
-    expect(c.rows.map((r) => [r.property, r.previous, r.live, r.proposed, r.verdict])).toEqual([['MemorySize', '128', '512', '512', 'sync']]);
+    expect(c.rows.map((r) => [r.property, r.previous, r.live, r.proposed, r.verdict])).toEqual([
+      ['MemorySize', '128', '512', '512', 'sync'],
+    ]);
     expect(c.counts.overwrite).toBe(0);
   });
 
@@ -38,13 +61,25 @@ describe('classifyChangeSet', () => {
 
   it('D3: a resource DELETED outside CloudFormation and added again is recreate', () => {
     const c = classifyChangeSet(changes(d3()));
-    expect(c.rows).toEqual([expect.objectContaining({ logicalId: 'LogBucket', property: '(resource)', live: 'deleted', verdict: 'recreate' })]);
+    expect(c.rows).toEqual([
+      expect.objectContaining({
+        logicalId: 'LogBucket',
+        property: '(resource)',
+        live: 'deleted',
+        verdict: 'recreate',
+      }),
+    ]);
     expect(c.drifted).toBe(true);
   });
 
   it('no drift: an empty change set has no rows and is not drifted', () => {
     const c = classifyChangeSet(changes(noDrift()), {}, 'IN_SYNC');
-    expect(c).toEqual({ rows: [], counts: { overwrite: 0, revert: 0, sync: 0, recreate: 0, change: 0 }, secretValues: [], drifted: false });
+    expect(c).toEqual({
+      rows: [],
+      counts: { overwrite: 0, revert: 0, sync: 0, recreate: 0, change: 0 },
+      secretValues: [],
+      drifted: false,
+    });
   });
 
   it('template changes on resources that did not drift are not drift rows; non-drifted properties of drifted resources are "change"', () => {
@@ -62,8 +97,16 @@ describe('classifyChangeSet', () => {
         ResourceType: 'AWS::Lambda::Function',
         ResourceDriftStatus: 'MODIFIED',
         Details: [
-          { Target: { Name: 'Timeout', BeforeValue: '3', AfterValue: '10', BeforeValueFrom: 'ACTUAL_STATE' } },
-          { Target: { Name: 'MemorySize', AfterValue: '128', Drift: { PreviousValue: '128', ActualValue: '1024' } } },
+          {
+            Target: { Name: 'Timeout', BeforeValue: '3', AfterValue: '10', BeforeValueFrom: 'ACTUAL_STATE' },
+          },
+          {
+            Target: {
+              Name: 'MemorySize',
+              AfterValue: '128',
+              Drift: { PreviousValue: '128', ActualValue: '1024' },
+            },
+          },
         ],
       }),
     ]);
@@ -84,8 +127,16 @@ describe('classifyChangeSet', () => {
   it('C3: values fed by a NoEcho parameter are masked and returned as secrets', () => {
     const c = classifyChangeSet(changes(d1WithSecret()), { noEchoParameters: ['DbPassword'] });
     const row = c.rows.find((r) => r.property === 'Environment')!;
-    expect(row).toMatchObject({ previous: '****', live: '****', proposed: '****', secret: true, verdict: 'overwrite' });
-    expect(c.secretValues).toEqual(expect.arrayContaining([NOECHO_SECRET, 'old-live-password-value', 'older-password-value']));
+    expect(row).toMatchObject({
+      previous: '****',
+      live: '****',
+      proposed: '****',
+      secret: true,
+      verdict: 'overwrite',
+    });
+    expect(c.secretValues).toEqual(
+      expect.arrayContaining([NOECHO_SECRET, 'old-live-password-value', 'older-password-value']),
+    );
     expect(JSON.stringify(c.rows)).not.toContain(NOECHO_SECRET);
   });
 
@@ -93,7 +144,13 @@ describe('classifyChangeSet', () => {
     const t = threeWay({ Target: { Name: 'Tags', Drift: { ActualValue: '[{"Key":"x"}]' } } });
     expect(t).toEqual({ previous: undefined, live: '[{"Key":"x"}]', proposed: undefined, drifted: true });
     const c = classifyChangeSet([
-      resourceChange({ Action: 'Modify', LogicalResourceId: 'B', ResourceType: 'AWS::S3::Bucket', ResourceDriftStatus: 'MODIFIED', Details: [{ Target: { Name: 'Tags', Drift: { ActualValue: '[{"Key":"x"}]' } } }] }),
+      resourceChange({
+        Action: 'Modify',
+        LogicalResourceId: 'B',
+        ResourceType: 'AWS::S3::Bucket',
+        ResourceDriftStatus: 'MODIFIED',
+        Details: [{ Target: { Name: 'Tags', Drift: { ActualValue: '[{"Key":"x"}]' } } }],
+      }),
     ]);
     expect(c.rows[0]!.verdict).toBe('revert');
   });

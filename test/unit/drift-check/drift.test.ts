@@ -23,7 +23,9 @@ import { harness, install, runAction, workspace } from './harness';
 
 const ALL = () => [d2(), d3(), noDrift(), detectionFailed(), notChecked()];
 
-function report(path: string | undefined): Record<string, unknown> & { stacks: Array<Record<string, unknown>> } {
+function report(
+  path: string | undefined,
+): Record<string, unknown> & { stacks: Array<Record<string, unknown>> } {
   return JSON.parse(fs.readFileSync(path as string, 'utf8'));
 }
 
@@ -31,12 +33,19 @@ describe('drift-check flow', () => {
   it('D1: live 512 MB, previous 128, new template 256 → overwrite; fails by default, naming stack and property', async () => {
     const fake = install([d1()]);
     const ws = workspace({ 'template.yaml': D1_TEMPLATE });
-    const h = harness({ stacks: 'orders-prod', template: 'template.yaml', 'parameter-overrides': 'Env=prod' }, { GITHUB_WORKSPACE: ws });
+    const h = harness(
+      { stacks: 'orders-prod', template: 'template.yaml', 'parameter-overrides': 'Env=prod' },
+      { GITHUB_WORKSPACE: ws },
+    );
     const { result, error } = await runAction(h);
     expect(error?.message).toBe(
       'drift-check: 1 drifted live value(s) would be overwritten by a deploy (fail-on: overwrite): orders-prod/OrdersFn.MemorySize (previous 128, live 512, proposed 256). Put the live value into the template (or revert the drift on purpose), then run again.',
     );
-    expect(h.outputs).toMatchObject({ drifted: 'true', 'drifted-stacks': '["orders-prod"]', overwrites: '1' });
+    expect(h.outputs).toMatchObject({
+      drifted: 'true',
+      'drifted-stacks': '["orders-prod"]',
+      overwrites: '1',
+    });
     // the drift-aware change set: REVERT_DRIFT, the given template, parameters from the override
     const create = fake.ops('CreateChangeSet')[0]!.input;
     expect(create).toMatchObject({
@@ -57,7 +66,9 @@ describe('drift-check flow', () => {
     // the three-way table
     const md = h.summary[0]!;
     expect(md).toContain('| Property | Previous template | Live | Proposed | Verdict |');
-    expect(md).toContain('| <code>MemorySize</code> | <code>128</code> | <code>512</code> | <code>256</code> | ⛔ overwrite |');
+    expect(md).toContain(
+      '| <code>MemorySize</code> | <code>128</code> | <code>512</code> | <code>256</code> | ⛔ overwrite |',
+    );
     expect(md).toContain('#### ⛔ Overwrites (1)');
     expect(md).toContain('> [!CAUTION]');
     // the plan and the drift view are one document: the plan's own sections are there too
@@ -67,8 +78,22 @@ describe('drift-check flow', () => {
     expect(rep.stacks[0]).toMatchObject({
       stack: 'orders-prod',
       verdict: 'overwrite',
-      properties: [{ resource: 'OrdersFn', property: 'MemorySize', previous: '128', live: '512', proposed: '256', verdict: 'overwrite' }],
-      changeSet: { deleted: true, executed: false, deploymentMode: 'REVERT_DRIFT', stackDriftStatus: 'DRIFTED' },
+      properties: [
+        {
+          resource: 'OrdersFn',
+          property: 'MemorySize',
+          previous: '128',
+          live: '512',
+          proposed: '256',
+          verdict: 'overwrite',
+        },
+      ],
+      changeSet: {
+        deleted: true,
+        executed: false,
+        deploymentMode: 'REVERT_DRIFT',
+        stackDriftStatus: 'DRIFTED',
+      },
     });
     expect(result?.reports[0]!.detection?.resources.map((r) => r.status)).toEqual(['MODIFIED', 'IN_SYNC']);
   });
@@ -82,7 +107,9 @@ describe('drift-check flow', () => {
     install([d1()]);
     const h2 = harness({ stacks: 'orders-prod', 'fail-on': 'drift' });
     const r2 = await runAction(h2);
-    expect(r2.error?.message).toMatch(/drift found \(fail-on: drift\) in 1 stack\(s\): orders-prod \(OrdersFn\.MemorySize\)/);
+    expect(r2.error?.message).toMatch(
+      /drift found \(fail-on: drift\) in 1 stack\(s\): orders-prod \(OrdersFn\.MemorySize\)/,
+    );
   });
 
   it('D1-resolved: template updated to the live 512 MB → sync, passes with the default fail-on', async () => {
@@ -92,7 +119,9 @@ describe('drift-check flow', () => {
     expect(error).toBeUndefined();
     expect(h.outputs).toMatchObject({ drifted: 'true', overwrites: '0' });
     expect(result!.reports[0]!.classification!.counts).toMatchObject({ sync: 1, overwrite: 0 });
-    expect(h.summary[0]).toContain('| <code>MemorySize</code> | <code>128</code> | <code>512</code> | <code>512</code> | 🔄 sync |');
+    expect(h.summary[0]).toContain(
+      '| <code>MemorySize</code> | <code>128</code> | <code>512</code> | <code>512</code> | 🔄 sync |',
+    );
   });
 
   it('D2: previous template (UsePreviousTemplate, parameters UsePreviousValue) shows the SSH rule removal as revert', async () => {
@@ -109,9 +138,16 @@ describe('drift-check flow', () => {
     expect(fake.ops('CreateChangeSet')[0]!.input.TemplateBody).toBeUndefined();
     const r = result!.reports[0]!;
     expect(r.verdict).toBe('drifted');
-    expect(r.classification!.rows).toEqual([expect.objectContaining({ logicalId: 'WebSg', property: 'SecurityGroupIngress', verdict: 'revert' })]);
+    expect(r.classification!.rows).toEqual([
+      expect.objectContaining({ logicalId: 'WebSg', property: 'SecurityGroupIngress', verdict: 'revert' }),
+    ]);
     expect(r.detection!.resources[0]!.differences).toEqual([
-      { path: '/SecurityGroupIngress/1', expected: '', actual: expect.stringContaining('"FromPort":22'), difference: 'ADD' },
+      {
+        path: '/SecurityGroupIngress/1',
+        expected: '',
+        actual: expect.stringContaining('"FromPort":22'),
+        difference: 'ADD',
+      },
     ]);
     expect(h.summary[0]).toContain('↩️ revert');
     expect(fake.deleted).toHaveLength(1);
@@ -133,7 +169,9 @@ describe('drift-check flow', () => {
     expect(r.classification!.counts.recreate).toBe(1);
     expect(h.summary[0]).toContain('♻️ recreate');
     expect(h.summary[0]).toContain('deleted outside CloudFormation');
-    const { error: e2 } = await runAction((install([d3()]), harness({ stacks: 'logs-prod', 'fail-on': 'drift' })));
+    const { error: e2 } = await runAction(
+      (install([d3()]), harness({ stacks: 'logs-prod', 'fail-on': 'drift' })),
+    );
     expect(e2?.message).toContain('logs-prod (LogBucket (recreate)');
   });
 
@@ -160,11 +198,22 @@ describe('drift-check flow', () => {
 
   it('detection failed: reported with its reason; the other stacks keep their results; fail-on drift fails on it', async () => {
     install(ALL());
-    const h = harness({ stacks: 'web-prod\nlogs-prod\napi-prod\nbatch-prod\nmedia-prod', 'fail-on': 'drift' });
+    const h = harness({
+      stacks: 'web-prod\nlogs-prod\napi-prod\nbatch-prod\nmedia-prod',
+      'fail-on': 'drift',
+    });
     const { error, result } = await runAction(h);
     const by = Object.fromEntries(result!.reports.map((r) => [r.stack, r.verdict]));
-    expect(by).toEqual({ 'web-prod': 'drifted', 'logs-prod': 'drifted', 'api-prod': 'in-sync', 'batch-prod': 'detection-failed', 'media-prod': 'in-sync' });
-    expect(error?.message).toContain('batch-prod (detection failed: Failed to detect drift on resource [BatchQueue]');
+    expect(by).toEqual({
+      'web-prod': 'drifted',
+      'logs-prod': 'drifted',
+      'api-prod': 'in-sync',
+      'batch-prod': 'detection-failed',
+      'media-prod': 'in-sync',
+    });
+    expect(error?.message).toContain(
+      'batch-prod (detection failed: Failed to detect drift on resource [BatchQueue]',
+    );
     expect(error?.message).toContain('web-prod (WebSg.SecurityGroupIngress');
     expect(h.summary[0]).toContain('⚠️ detection failed');
     expect(h.outputs['drifted-stacks']).toBe('["web-prod","logs-prod"]');
@@ -175,18 +224,27 @@ describe('drift-check flow', () => {
     const h = harness({ stacks: 'media-prod', 'fail-on': 'drift' });
     const { error, result } = await runAction(h);
     expect(error).toBeUndefined();
-    expect(result!.reports[0]!.detection!.resources[0]).toMatchObject({ logicalId: 'MediaChannel', status: 'NOT_CHECKED' });
-    expect(h.summary[0]).toMatch(/MediaChannel.*AWS::MediaLive::Channel \| NOT\\_CHECKED .*not checked: drift detection does not support this resource type/);
+    expect(result!.reports[0]!.detection!.resources[0]).toMatchObject({
+      logicalId: 'MediaChannel',
+      status: 'NOT_CHECKED',
+    });
+    expect(h.summary[0]).toMatch(
+      /MediaChannel.*AWS::MediaLive::Channel \| NOT\\_CHECKED .*not checked: drift detection does not support this resource type/,
+    );
     expect(h.log.text()).toContain('MediaChannel (AWS::MediaLive::Channel): NOT_CHECKED');
   });
 
   it('R2: a stack *_IN_PROGRESS is skipped with a note; a missing stack is an error for that stack only', async () => {
-    const fake = install([d2(), noDrift(), d3()], { statuses: { 'api-prod': 'UPDATE_IN_PROGRESS', 'logs-prod': 'missing' } });
+    const fake = install([d2(), noDrift(), d3()], {
+      statuses: { 'api-prod': 'UPDATE_IN_PROGRESS', 'logs-prod': 'missing' },
+    });
     const h = harness({ stacks: 'web-prod\napi-prod\nlogs-prod' });
     const { error, result } = await runAction(h);
     const by = Object.fromEntries(result!.reports.map((r) => [r.stack, r.verdict]));
     expect(by).toEqual({ 'web-prod': 'drifted', 'api-prod': 'skipped', 'logs-prod': 'error' });
-    expect(error?.message).toBe('drift-check: 1 stack(s) could not be checked: logs-prod: Stack logs-prod does not exist in us-east-1; check the name and the region..');
+    expect(error?.message).toBe(
+      'drift-check: 1 stack(s) could not be checked: logs-prod: Stack logs-prod does not exist in us-east-1; check the name and the region..',
+    );
     expect(fake.ops('DetectStackDrift').map((c) => c.stack)).toEqual(['web-prod']);
     expect(h.summary[0]).toContain('UPDATE\\_IN\\_PROGRESS');
   });
@@ -218,7 +276,11 @@ describe('drift-check flow', () => {
 
   it('C3: NoEcho override values are masked before anything prints and never reach logs, summary, comment or report', async () => {
     const fake = install([d1WithSecret()]);
-    const h = harness({ stacks: 'orders-prod', 'parameter-overrides': `DbPassword=${NOECHO_SECRET}`, 'fail-on': 'never' });
+    const h = harness({
+      stacks: 'orders-prod',
+      'parameter-overrides': `DbPassword=${NOECHO_SECRET}`,
+      'fail-on': 'never',
+    });
     const { result } = await runAction(h);
     expect(h.masked).toContain(NOECHO_SECRET);
     expect(h.masked).toEqual(expect.arrayContaining(['old-live-password-value', 'older-password-value']));
@@ -226,8 +288,15 @@ describe('drift-check flow', () => {
       { ParameterKey: 'DbPassword', ParameterValue: NOECHO_SECRET },
       { ParameterKey: 'Env', UsePreviousValue: true },
     ]);
-    const everything = [h.log.text(), ...h.summary, result!.comment, fs.readFileSync(h.outputs['report-path'] as string, 'utf8'), JSON.stringify(h.outputs)].join('\n');
-    for (const s of [NOECHO_SECRET, 'old-live-password-value', 'older-password-value']) expect(everything).not.toContain(s);
+    const everything = [
+      h.log.text(),
+      ...h.summary,
+      result!.comment,
+      fs.readFileSync(h.outputs['report-path'] as string, 'utf8'),
+      JSON.stringify(h.outputs),
+    ].join('\n');
+    for (const s of [NOECHO_SECRET, 'old-live-password-value', 'older-password-value'])
+      expect(everything).not.toContain(s);
     expect(h.summary[0]).toContain('| <code>Environment</code> | <code>\\*\\*\\*\\*</code>');
   });
 
@@ -244,10 +313,16 @@ describe('drift-check flow', () => {
 
   it('a FAILED change set that is not the empty shape is an error for that stack, and is deleted', async () => {
     const s = d2();
-    s.changeSet = { Status: 'FAILED', StatusReason: 'Template format error: Unresolved resource dependencies [X]', Changes: [] };
+    s.changeSet = {
+      Status: 'FAILED',
+      StatusReason: 'Template format error: Unresolved resource dependencies [X]',
+      Changes: [],
+    };
     const fake = install([s]);
     const { error } = await runAction(harness({ stacks: 'web-prod' }));
-    expect(error?.message).toContain('The drift-aware change set drift-web-prod-4242-1 for stack web-prod failed: Template format error');
+    expect(error?.message).toContain(
+      'The drift-aware change set drift-web-prod-4242-1 for stack web-prod failed: Template format error',
+    );
     expect(fake.deleted).toHaveLength(1);
   });
 });
@@ -259,32 +334,61 @@ describe('revert', () => {
     const { error, result } = await runAction(h);
     expect(error).toBeUndefined();
     expect(fake.executed).toHaveLength(1);
-    expect(fake.ops('ExecuteChangeSet')[0]!.input).toMatchObject({ StackName: 'web-prod', ClientRequestToken: 'drift-web-prod-4242-1-exec' });
+    expect(fake.ops('ExecuteChangeSet')[0]!.input).toMatchObject({
+      StackName: 'web-prod',
+      ClientRequestToken: 'drift-web-prod-4242-1-exec',
+    });
     expect(fake.deleted).toHaveLength(0);
-    expect(result!.reports[0]).toMatchObject({ verdict: 'reverted', stackStatus: 'UPDATE_COMPLETE', changeSet: { executed: true } });
+    expect(result!.reports[0]).toMatchObject({
+      verdict: 'reverted',
+      stackStatus: 'UPDATE_COMPLETE',
+      changeSet: { executed: true },
+    });
   });
 
   it('H2: a destructive change in the drift-aware change set is refused unless allowed; the change set is deleted', async () => {
     const destructive = (): DriftScenario => {
       const s = d2();
       s.changeSet.Changes!.push(
-        resourceChange({ Action: 'Modify', LogicalResourceId: 'Db', ResourceType: 'AWS::RDS::DBInstance', Replacement: 'True', ResourceDriftStatus: 'MODIFIED', Details: [{ Target: { Name: 'Engine', RequiresRecreation: 'Always', AfterValue: 'postgres', Drift: { PreviousValue: 'postgres', ActualValue: 'mysql' } } }] }),
+        resourceChange({
+          Action: 'Modify',
+          LogicalResourceId: 'Db',
+          ResourceType: 'AWS::RDS::DBInstance',
+          Replacement: 'True',
+          ResourceDriftStatus: 'MODIFIED',
+          Details: [
+            {
+              Target: {
+                Name: 'Engine',
+                RequiresRecreation: 'Always',
+                AfterValue: 'postgres',
+                Drift: { PreviousValue: 'postgres', ActualValue: 'mysql' },
+              },
+            },
+          ],
+        }),
       );
       return s;
     };
     let fake = install([destructive()]);
     const refused = await runAction(harness({ stacks: 'web-prod', revert: 'true' }));
-    expect(refused.error?.message).toContain('Refusing to execute drift-aware change set drift-web-prod-4242-1 of stack web-prod: 1 destructive change(s) not allow-listed: Db (AWS::RDS::DBInstance) Replace');
+    expect(refused.error?.message).toContain(
+      'Refusing to execute drift-aware change set drift-web-prod-4242-1 of stack web-prod: 1 destructive change(s) not allow-listed: Db (AWS::RDS::DBInstance) Replace',
+    );
     expect(fake.executed).toHaveLength(0);
     expect(fake.deleted).toHaveLength(1);
 
     fake = install([destructive()]);
-    const listed = await runAction(harness({ stacks: 'web-prod', revert: 'true', 'destructive-allow-list': 'AWS::RDS::DBInstance' }));
+    const listed = await runAction(
+      harness({ stacks: 'web-prod', revert: 'true', 'destructive-allow-list': 'AWS::RDS::DBInstance' }),
+    );
     expect(listed.error).toBeUndefined();
     expect(fake.executed).toHaveLength(1);
 
     fake = install([destructive()]);
-    const allowed = await runAction(harness({ stacks: 'web-prod', revert: 'true', 'allow-destructive': 'true' }));
+    const allowed = await runAction(
+      harness({ stacks: 'web-prod', revert: 'true', 'allow-destructive': 'true' }),
+    );
     expect(allowed.error).toBeUndefined();
     expect(fake.executed).toHaveLength(1);
   });
@@ -305,7 +409,9 @@ describe('revert', () => {
   it('a revert that ends in UPDATE_ROLLBACK_COMPLETE fails the stack', async () => {
     install([d2()], { executeEndsIn: 'UPDATE_ROLLBACK_COMPLETE' });
     const { error } = await runAction(harness({ stacks: 'web-prod', revert: 'true' }));
-    expect(error?.message).toContain('Reverting drift of stack web-prod failed: it ended in UPDATE_ROLLBACK_COMPLETE');
+    expect(error?.message).toContain(
+      'Reverting drift of stack web-prod failed: it ended in UPDATE_ROLLBACK_COMPLETE',
+    );
   });
 });
 
@@ -315,7 +421,9 @@ describe('concurrency', () => {
     const scenarios = names.map((n, i) => (i % 3 === 0 ? d2(n) : i % 3 === 1 ? noDrift(n) : d3(n)));
     const fake = install(scenarios, {
       throttle: { 'svc-06': 2 },
-      createFails: { 'svc-13': { name: 'ValidationError', message: 'Template format error: unsupported structure.' } },
+      createFails: {
+        'svc-13': { name: 'ValidationError', message: 'Template format error: unsupported structure.' },
+      },
     });
     const h = harness({ stacks: names.join('\n'), concurrency: '4' });
     const { error, result } = await runAction(h);
@@ -338,7 +446,9 @@ describe('concurrency', () => {
     });
     let peak = 0;
     for (let i = 0; i < fake.calls.length; i++) {
-      const inFlight = names.filter((n) => (first.get(n) ?? Infinity) <= i && i <= (last.get(n) ?? -1)).length;
+      const inFlight = names.filter(
+        (n) => (first.get(n) ?? Infinity) <= i && i <= (last.get(n) ?? -1),
+      ).length;
       peak = Math.max(peak, inFlight);
     }
     expect(peak).toBeLessThanOrEqual(4);
@@ -369,22 +479,39 @@ describe('PR comment', () => {
     const ws = workspace();
     const event = `${ws}/event.json`;
     fs.writeFileSync(event, JSON.stringify({ pull_request: { number: 7 } }));
-    const env = { GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, GITHUB_REPOSITORY: 'acme/infra' };
+    const env = {
+      GITHUB_EVENT_NAME: 'pull_request',
+      GITHUB_EVENT_PATH: event,
+      GITHUB_REPOSITORY: 'acme/infra',
+    };
     for (let i = 0; i < 2; i++) {
       install([d2('web-prod'), d1('orders-prod')]);
-      const h = harness({ stacks: 'web-prod\norders-prod', environment: 'prod', 'github-token': 'ghs_x', 'fail-on': 'never' }, env);
+      const h = harness(
+        { stacks: 'web-prod\norders-prod', environment: 'prod', 'github-token': 'ghs_x', 'fail-on': 'never' },
+        env,
+      );
       h.rt.octokit = createOctokit('ghs_x', gh.url);
       await runAction(h);
     }
     const comments = gh.on(7, 'acme', 'infra');
     expect(comments).toHaveLength(1);
     const body = comments[0]!.body;
-    expect(body.startsWith(markerFor({ action: 'drift-check', stack: commentStackKey(['web-prod', 'orders-prod']), environment: 'prod' }))).toBe(true);
+    expect(
+      body.startsWith(
+        markerFor({
+          action: 'drift-check',
+          stack: commentStackKey(['web-prod', 'orders-prod']),
+          environment: 'prod',
+        }),
+      ),
+    ).toBe(true);
     expect(body).toContain('guarded-deploy:drift-check:orders-prod.web-prod:prod');
     const ow = body.indexOf('⛔ Overwrites');
     expect(ow).toBeGreaterThan(0);
     expect(ow).toBeLessThan(body.indexOf('Three-way view'));
-    expect(body.indexOf('<code>orders-prod</code> | ⛔ overwrite')).toBeLessThan(body.indexOf('<code>web-prod</code> | ⚠️ drifted'));
+    expect(body.indexOf('<code>orders-prod</code> | ⛔ overwrite')).toBeLessThan(
+      body.indexOf('<code>web-prod</code> | ⚠️ drifted'),
+    );
   });
 
   it('commentStackKey: order-insensitive, long lists hashed', () => {

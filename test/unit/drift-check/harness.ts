@@ -55,7 +55,8 @@ export interface Fake {
   executed: string[];
 }
 
-const err = (name: string, message: string) => Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
+const err = (name: string, message: string) =>
+  Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
 /** Install fakes for these scenarios on the shared mock (reset first). */
 export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
@@ -68,10 +69,12 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   const throttled = new Map<string, number>();
   const executedStacks = new Map<string, number>();
   const pageSize = o.pageSize ?? 1;
-  const rec = (op: string, input: object, stack?: string) => calls.push({ op, stack, input: input as Record<string, unknown> });
+  const rec = (op: string, input: object, stack?: string) =>
+    calls.push({ op, stack, input: input as Record<string, unknown> });
   const scenario = (name: string | undefined): DriftScenario => {
     const s = by.get(name ?? '');
-    if (!s || o.statuses?.[name ?? ''] === 'missing') throw err('ValidationError', `Stack with id ${name} does not exist`);
+    if (!s || o.statuses?.[name ?? ''] === 'missing')
+      throw err('ValidationError', `Stack with id ${name} does not exist`);
     return s;
   };
   const stackOfCs = (id: string) => /changeSet\/drift-(.+)-\d+-\d+\//.exec(id)?.[1] ?? '';
@@ -89,7 +92,14 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     const ex = executedStacks.get(name);
     if (ex !== undefined) {
       executedStacks.set(name, ex + 1);
-      return { Stacks: [{ ...s.stack, StackStatus: ex === 0 ? 'UPDATE_IN_PROGRESS' : (o.executeEndsIn ?? 'UPDATE_COMPLETE') }] };
+      return {
+        Stacks: [
+          {
+            ...s.stack,
+            StackStatus: ex === 0 ? 'UPDATE_IN_PROGRESS' : (o.executeEndsIn ?? 'UPDATE_COMPLETE'),
+          },
+        ],
+      };
     }
     return { Stacks: [{ ...s.stack, ...(status ? { StackStatus: status } : {}) }] };
   });
@@ -108,7 +118,11 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     const s = scenario(name);
     const n = polls.get(input.StackDriftDetectionId as string) ?? 0;
     polls.set(input.StackDriftDetectionId as string, n + 1);
-    const base = { StackId: s.stack.StackId, StackDriftDetectionId: input.StackDriftDetectionId, Timestamp: new Date() };
+    const base = {
+      StackId: s.stack.StackId,
+      StackDriftDetectionId: input.StackDriftDetectionId,
+      Timestamp: new Date(),
+    };
     if (n < (o.detectionPolls ?? 2)) return { ...base, DetectionStatus: 'DETECTION_IN_PROGRESS' };
     return { ...base, ...s.detection };
   });
@@ -117,14 +131,20 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     const all = scenario(input.StackName).resourceDrifts;
     const start = Number(input.NextToken ?? 0);
     const next = start + pageSize;
-    return { StackResourceDrifts: all.slice(start, next), NextToken: next < all.length ? String(next) : undefined };
+    return {
+      StackResourceDrifts: all.slice(start, next),
+      NextToken: next < all.length ? String(next) : undefined,
+    };
   });
   cfn.on(CreateChangeSetCommand).callsFake((input) => {
     rec('CreateChangeSet', input, input.StackName);
     const s = scenario(input.StackName);
     const fail = o.createFails?.[input.StackName as string] ?? s.createError;
     if (fail) throw err(fail.name, fail.message);
-    return { Id: changeSetId(input.StackName as string, input.ChangeSetName as string), StackId: s.stack.StackId };
+    return {
+      Id: changeSetId(input.StackName as string, input.ChangeSetName as string),
+      StackId: s.stack.StackId,
+    };
   });
   cfn.on(DescribeChangeSetCommand).callsFake((input) => {
     const id = input.ChangeSetName as string;
@@ -133,12 +153,23 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     const s = scenario(input.StackName);
     const n = polls.get(id) ?? 0;
     polls.set(id, n + 1);
-    const base = { ChangeSetId: id, ChangeSetName: id.split('/')[1], StackId: s.stack.StackId, StackName: name };
-    if (n < (o.changeSetPolls ?? 1)) return { ...base, Status: 'CREATE_IN_PROGRESS', ExecutionStatus: 'UNAVAILABLE' };
+    const base = {
+      ChangeSetId: id,
+      ChangeSetName: id.split('/')[1],
+      StackId: s.stack.StackId,
+      StackName: name,
+    };
+    if (n < (o.changeSetPolls ?? 1))
+      return { ...base, Status: 'CREATE_IN_PROGRESS', ExecutionStatus: 'UNAVAILABLE' };
     const changes = s.changeSet.Changes ?? [];
     const start = Number(input.NextToken ?? 0);
     const next = start + pageSize;
-    return { ...base, ...s.changeSet, Changes: changes.slice(start, next), NextToken: next < changes.length ? String(next) : undefined };
+    return {
+      ...base,
+      ...s.changeSet,
+      Changes: changes.slice(start, next),
+      NextToken: next < changes.length ? String(next) : undefined,
+    };
   });
   cfn.on(DeleteChangeSetCommand).callsFake((input) => {
     rec('DeleteChangeSet', input, input.StackName);
@@ -151,7 +182,12 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     executedStacks.set(input.StackName as string, 0);
     return {};
   });
-  return { calls, ops: (op, stack) => calls.filter((c) => c.op === op && (stack === undefined || c.stack === stack)), deleted, executed };
+  return {
+    calls,
+    ops: (op, stack) => calls.filter((c) => c.op === op && (stack === undefined || c.stack === stack)),
+    deleted,
+    executed,
+  };
 }
 
 export interface Harness {
@@ -181,7 +217,13 @@ export function harness(inputs: Record<string, string>, env: Record<string, stri
   };
   h.rt = {
     get: mapInputs(inputs),
-    env: { AWS_REGION: 'us-east-1', RUNNER_TEMP: runnerTemp, GITHUB_RUN_ID: '4242', GITHUB_RUN_ATTEMPT: '1', ...env },
+    env: {
+      AWS_REGION: 'us-east-1',
+      RUNNER_TEMP: runnerTemp,
+      GITHUB_RUN_ID: '4242',
+      GITHUB_RUN_ATTEMPT: '1',
+      ...env,
+    },
     log: h.log,
     clock: fakeClock(1_700_000_000_000),
     mask: (s) => void h.masked.push(s),
@@ -193,7 +235,9 @@ export function harness(inputs: Record<string, string>, env: Record<string, stri
 }
 
 /** Run the action; returns the result, or the thrown error with the result attached. */
-export async function runAction(h: Harness): Promise<{ result?: RunResult; error?: Error & { result?: RunResult } }> {
+export async function runAction(
+  h: Harness,
+): Promise<{ result?: RunResult; error?: Error & { result?: RunResult } }> {
   try {
     return { result: await runWith(h.rt) };
   } catch (e) {

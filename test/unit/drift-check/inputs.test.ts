@@ -1,7 +1,13 @@
 import fs from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { changeSetNameFor, DEFAULTS, INPUTS, OUTPUTS, parseInputs } from '../../../actions/drift-check/src/inputs';
+import {
+  changeSetNameFor,
+  DEFAULTS,
+  INPUTS,
+  OUTPUTS,
+  parseInputs,
+} from '../../../actions/drift-check/src/inputs';
 import { InputError } from '../../../src/errors';
 import { mapInputs } from '../../../src/inputs';
 import { D1_TEMPLATE } from '../../fixtures/drift';
@@ -35,7 +41,10 @@ describe('parseInputs', () => {
 
   it('a given template is read, its parameters known, and overrides checked against them before any AWS call', () => {
     const ws = workspace({ 't.yaml': D1_TEMPLATE });
-    const i = parseInputs(mapInputs({ stacks: 's', template: 't.yaml', 'parameter-overrides': 'Env=prod' }), { ...env, GITHUB_WORKSPACE: ws });
+    const i = parseInputs(mapInputs({ stacks: 's', template: 't.yaml', 'parameter-overrides': 'Env=prod' }), {
+      ...env,
+      GITHUB_WORKSPACE: ws,
+    });
     expect(i.template).toMatchObject({ kind: 'file', body: D1_TEMPLATE });
     expect(i.templateParameters).toEqual([
       { name: 'Env', noEcho: false, hasDefault: false },
@@ -44,7 +53,9 @@ describe('parseInputs', () => {
   });
 
   it('change set names: drift-<stack>-<run>-<attempt>, ≤ 128 characters, a timestamp outside Actions', () => {
-    expect(changeSetNameFor('orders', { GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '3' }, 1)).toBe('drift-orders-9-3');
+    expect(changeSetNameFor('orders', { GITHUB_RUN_ID: '9', GITHUB_RUN_ATTEMPT: '3' }, 1)).toBe(
+      'drift-orders-9-3',
+    );
     expect(changeSetNameFor('orders', {}, 1700000000000)).toBe('drift-orders-1700000000000');
     const long = changeSetNameFor(`a${'-b'.repeat(63)}`, { GITHUB_RUN_ID: '123456789012' }, 1);
     expect(long.length).toBeLessThanOrEqual(128);
@@ -65,14 +76,34 @@ const BAD: Array<[string, Record<string, string>, RegExp]> = [
   ['L1: concurrency 21', { stacks: 'a', concurrency: '21' }, /between 1 and 20/],
   ['L1: concurrency not a number', { stacks: 'a', concurrency: 'five' }, /whole number/],
   ['L1: revert not a boolean', { stacks: 'a', revert: 'sure' }, /true or false/],
-  ['L1: revert with mode detect', { stacks: 'a', revert: 'true', mode: 'detect' }, /needs mode: change-set or both/],
+  [
+    'L1: revert with mode detect',
+    { stacks: 'a', revert: 'true', mode: 'detect' },
+    /needs mode: change-set or both/,
+  ],
   ['L1: revert with fail-on drift', { stacks: 'a', revert: 'true', 'fail-on': 'drift' }, /contradict/],
-  ['L1: template outside the workspace', { stacks: 'a', template: '../../etc/passwd' }, /inside the workspace/],
+  [
+    'L1: template outside the workspace',
+    { stacks: 'a', template: '../../etc/passwd' },
+    /inside the workspace/,
+  ],
   ['L1: template not found', { stacks: 'a', template: 'nope.yaml' }, /Template file not found/],
-  ['L1: template from a non-S3 URL', { stacks: 'a', template: 'https://evil.example.com/t.yaml' }, /must point to Amazon S3/],
+  [
+    'L1: template from a non-S3 URL',
+    { stacks: 'a', template: 'https://evil.example.com/t.yaml' },
+    /must point to Amazon S3/,
+  ],
   ['L1: unknown capability', { stacks: 'a', capabilities: 'CAPABILITY_ROOT' }, /unknown capability/],
-  ['L1: malformed parameter-overrides', { stacks: 'a', 'parameter-overrides': 'novalue' }, /expected Key=Value/],
-  ['L1: bad allow-list entry', { stacks: 'a', 'destructive-allow-list': 'AWS::*' }, /neither a logical id nor a resource type/],
+  [
+    'L1: malformed parameter-overrides',
+    { stacks: 'a', 'parameter-overrides': 'novalue' },
+    /expected Key=Value/,
+  ],
+  [
+    'L1: bad allow-list entry',
+    { stacks: 'a', 'destructive-allow-list': 'AWS::*' },
+    /neither a logical id nor a resource type/,
+  ],
   ['L1: bad comment-on-pr', { stacks: 'a', 'comment-on-pr': 'sometimes' }, /'comment-on-pr' must be one of/],
   ['L1: environment with markup', { stacks: 'a', environment: '<b>prod</b>' }, /'environment' may use/],
   ['L1: wait-timeout-minutes 0', { stacks: 'a', 'wait-timeout-minutes': '0' }, /between 1 and 360/],
@@ -95,7 +126,9 @@ describe('bad inputs: one InputError, zero AWS calls', () => {
   it('L1: an override the given template does not declare is refused before any AWS call', async () => {
     install([]);
     const ws = workspace({ 't.yaml': D1_TEMPLATE });
-    const { error } = await runAction(harness({ stacks: 'a', template: 't.yaml', 'parameter-overrides': 'Nope=1' }, { GITHUB_WORKSPACE: ws }));
+    const { error } = await runAction(
+      harness({ stacks: 'a', template: 't.yaml', 'parameter-overrides': 'Nope=1' }, { GITHUB_WORKSPACE: ws }),
+    );
     expect(error?.message).toBe('parameter-overrides name parameters the template does not declare: Nope.');
     expect(cfn.calls()).toHaveLength(0);
   });
@@ -118,7 +151,8 @@ describe('action.yml', () => {
   it('declares exactly INPUTS and OUTPUTS, each with a description', () => {
     expect(Object.keys(yml.inputs).sort()).toEqual([...INPUTS].sort());
     expect(Object.keys(yml.outputs).sort()).toEqual([...OUTPUTS].sort());
-    for (const v of [...Object.values(yml.inputs), ...Object.values(yml.outputs)]) expect(v.description.length).toBeGreaterThan(10);
+    for (const v of [...Object.values(yml.inputs), ...Object.values(yml.outputs)])
+      expect(v.description.length).toBeGreaterThan(10);
     expect(yml.author).toBe('Guarded Deploy');
     expect(yml.branding.icon).toBeTruthy();
     expect(yml.runs).toEqual({ using: 'node24', main: '../../dist/drift-check/index.js' });
