@@ -17,6 +17,8 @@ export function destructiveRefusal(
   plan: Pick<PlanResult, 'destructive'>,
   allowDestructive: boolean,
   subject: string,
+  /** What else the user can do (deploy-stack: execute the reviewed change set with mode: execute-only). */
+  alternative = '',
 ): string | undefined {
   if (allowDestructive) return undefined;
   const blocking = blockingDestructive(plan);
@@ -28,7 +30,7 @@ export function destructiveRefusal(
         `${[...d.path.slice(0, -1), d.logicalId].join('/')} (${d.type}) ${d.action === 'Remove' ? 'Remove' : `Replace${d.replacement === 'Conditional' ? ' (conditional)' : ''}`}`,
     )
     .join(', ');
-  return `Refusing to execute ${subject}: ${blocking.length} destructive change(s) not allow-listed: ${list}${blocking.length > 10 ? ', …' : ''}. Review the plan, then set allow-destructive: true, add the logical ids or resource types to destructive-allow-list, or execute the reviewed change set with mode: execute-only (H2).`;
+  return `Refusing to execute ${subject}: ${blocking.length} destructive change(s) not allow-listed: ${list}${blocking.length > 10 ? ', …' : ''}. Review the plan, then set allow-destructive: true or add the logical ids or resource types to destructive-allow-list${alternative ? `, or ${alternative}` : ''} (H2).`;
 }
 
 export interface PostCommentOptions {

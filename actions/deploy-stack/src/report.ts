@@ -103,6 +103,7 @@ export function planGate(
       plan,
       inp.allowDestructive,
       `change set ${cs.ChangeSetName} for stack ${inp.stackName}`,
+      'execute the reviewed change set with mode: execute-only',
     );
   };
 }
