@@ -53,8 +53,9 @@ function deployer(inputs: Record<string, string>, files: Record<string, string> 
 
 async function changeSetNames(stack: string): Promise<string[]> {
   const r = await cfn.send(new ListChangeSetsCommand({ StackName: stack }));
+  // moto's ListChangeSets ignores StackName and lists every stack's change sets: filter here.
   return (r.Summaries ?? [])
-    .filter((s) => s.ExecutionStatus !== 'EXECUTE_COMPLETE')
+    .filter((s) => s.StackName === stack && s.ExecutionStatus !== 'EXECUTE_COMPLETE')
     .map((s) => s.ChangeSetName as string);
 }
 
