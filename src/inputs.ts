@@ -131,3 +131,30 @@ export function printable(s: string): string {
   const one = s.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return one.length > 80 ? `${one.slice(0, 77)}...` : one;
 }
+
+const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
+const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/;
+
+/** `destructive-allow-list`: logical ids or resource types (AWS::Lambda::Version) whose removal/replacement is accepted. */
+export function destructiveAllowList(get: InputGetter, name = 'destructive-allow-list'): string[] {
+  const items = list(get, name, true);
+  for (const a of items) {
+    if (!LOGICAL_ID.test(a) && !RESOURCE_TYPE.test(a)) {
+      throw new InputError(
+        `Input '${name}': '${printable(a)}' is neither a logical id nor a resource type like AWS::Lambda::Version.`,
+      );
+    }
+  }
+  return items;
+}
+
+/** `environment`: a label used in plan headers and PR-comment markers. */
+export function environmentLabel(get: InputGetter, name = 'environment'): string | undefined {
+  const environment = optional(get, name);
+  if (environment && !/^[\w.\- /]{1,64}$/.test(environment)) {
+    throw new InputError(
+      `Input '${name}' may use letters, digits, space and _.-/ (at most 64), got '${printable(environment)}'.`,
+    );
+  }
+  return environment;
+}

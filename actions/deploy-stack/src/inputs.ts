@@ -15,6 +15,8 @@ import {
   validateStackName,
   workspaceRoot,
   type InputGetter,
+  destructiveAllowList,
+  environmentLabel,
 } from '../../../src/inputs';
 import { parseParameterOverrides, parseTags, type ParameterOverride } from '../../../src/cfn/parameters';
 import { readTemplateInput, type TemplateSource } from '../../../src/cfn/template';
@@ -110,8 +112,6 @@ const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 const CHANGE_SET_ARN =
   /^arn:aws[a-z-]*:cloudformation:[a-z0-9-]+:\d{12}:changeSet\/[a-zA-Z][-a-zA-Z0-9]{0,127}\/[-a-f0-9]+$/;
-const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
-const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/;
 
 /** Default change set name: unique per run and attempt so re-runs never collide; a timestamp outside Actions. */
 export function defaultChangeSetName(stack: string, env: NodeJS.ProcessEnv, now: number): string {
@@ -205,20 +205,8 @@ export function parseInputs(
       );
     }
   }
-  const allowList = list(get, 'destructive-allow-list', true);
-  for (const a of allowList) {
-    if (!LOGICAL_ID.test(a) && !RESOURCE_TYPE.test(a)) {
-      throw new InputError(
-        `Input 'destructive-allow-list': '${printable(a)}' is neither a logical id nor a resource type like AWS::Lambda::Version.`,
-      );
-    }
-  }
-  const environment = optional(get, 'environment');
-  if (environment && !/^[\w.\- /]{1,64}$/.test(environment)) {
-    throw new InputError(
-      `Input 'environment' may use letters, digits, space and _.-/ (at most 64), got '${printable(environment)}'.`,
-    );
-  }
+  const allowList = destructiveAllowList(get);
+  const environment = environmentLabel(get);
 
   const failOnEmpty =
     optional(get, 'fail-on-empty-changeset') !== undefined

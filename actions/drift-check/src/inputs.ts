@@ -12,6 +12,8 @@ import {
   validateStackName,
   workspaceRoot,
   type InputGetter,
+  destructiveAllowList as parseDestructiveAllowList,
+  environmentLabel,
 } from '../../../src/inputs';
 import { parseParameterOverrides, type ParameterOverride } from '../../../src/cfn/parameters';
 import {
@@ -90,8 +92,6 @@ export interface DriftInputs {
 }
 
 const CAPABILITIES = Object.values(Capability) as string[];
-const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
-const RESOURCE_TYPE = /^[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}::[A-Za-z0-9]{2,64}(::MODULE)?$/;
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 
 /** `drift-<stack>-<run id>-<attempt>` (≤ 128 characters): unique per run and attempt, a timestamp outside Actions. */
@@ -182,21 +182,8 @@ export function parseInputs(
     return c as Capability;
   });
 
-  const destructiveAllowList = list(get, 'destructive-allow-list', true);
-  for (const a of destructiveAllowList) {
-    if (!LOGICAL_ID.test(a) && !RESOURCE_TYPE.test(a)) {
-      throw new InputError(
-        `Input 'destructive-allow-list': '${printable(a)}' is neither a logical id nor a resource type like AWS::Lambda::Version.`,
-      );
-    }
-  }
-
-  const environment = optional(get, 'environment');
-  if (environment && !/^[\w.\- /]{1,64}$/.test(environment)) {
-    throw new InputError(
-      `Input 'environment' may use letters, digits, space and _.-/ (at most 64), got '${printable(environment)}'.`,
-    );
-  }
+  const destructiveAllowList = parseDestructiveAllowList(get);
+  const environment = environmentLabel(get);
 
   const region = validateRegion(optional(get, 'aws-region') ?? regionFromEnv(env));
 
