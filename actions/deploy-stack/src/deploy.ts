@@ -6,6 +6,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateSummaryCommand,
+  ListChangeSetsCommand,
   UpdateTerminationProtectionCommand,
   type Change,
   type CloudFormationClient,
@@ -153,7 +154,7 @@ export class Deployer {
       IncludeNestedStacks: inp.includeNestedStacks || undefined,
       DeploymentMode: inp.deploymentMode,
       OnStackFailure: changeSetType === 'CREATE' && inp.disableRollback ? 'DO_NOTHING' : undefined,
-      Description: `guarded-deploy ${process.env.GITHUB_SHA ? `commit ${process.env.GITHUB_SHA.slice(0, 12)}` : 'local run'}`,
+      Description: changeSetDescription(inp.mode, process.env),
       ...(await this.templateArgs()),
     };
 
@@ -201,6 +202,7 @@ export class Deployer {
       r.result = 'planned';
       r.stackStatus = stack?.StackStatus ?? 'REVIEW_IN_PROGRESS';
       log.info(`mode: create-only — change set ${cs.ChangeSetId} is kept for review and not executed.`);
+      await this.deleteSupersededPlans(created.id, input.Description as string);
       return r;
     }
     if (refusal) {
@@ -234,6 +236,48 @@ export class Deployer {
       }
     }
     return params;
+  }
+
+  /**
+   * A new plan for the same pull request (or branch) supersedes the previous ones: delete our earlier
+   * AVAILABLE change sets with the same plan scope, so plan change sets do not pile up on the stack.
+   * Plans of other pull requests are left alone. Never fails the step.
+   */
+  private async deleteSupersededPlans(keepId: string, description: string): Promise<void> {
+    const { inp, deps } = this;
+    const scope = planScopeOf(description);
+    if (!scope) return;
+    try {
+      let token: string | undefined;
+      let pages = 0;
+      const stale: string[] = [];
+      do {
+        const page = await deps.cfn.send(
+          new ListChangeSetsCommand({ StackName: inp.stackName, NextToken: token }),
+        );
+        for (const c of page.Summaries ?? []) {
+          if (
+            c.ChangeSetId &&
+            c.ChangeSetId !== keepId &&
+            c.StackName === inp.stackName &&
+            c.ExecutionStatus === 'AVAILABLE' &&
+            planScopeOf(c.Description) === scope
+          ) {
+            stale.push(c.ChangeSetId);
+          }
+        }
+        token = page.NextToken;
+      } while (token && ++pages < 20);
+      for (const id of stale) await deleteChangeSet(deps.cfn, id, inp.stackName, deps.log);
+      if (stale.length)
+        this.result.notes.push(
+          `Deleted ${stale.length} earlier plan change set(s) of ${scope} superseded by this one.`,
+        );
+    } catch (e) {
+      deps.log.warning(
+        `Could not clean up earlier plan change sets of stack ${inp.stackName}: ${(e as Error).message}`,
+      );
+    }
   }
 
   private async accountGuard(): Promise<void> {
@@ -536,6 +580,24 @@ export class Deployer {
     const done = await this.execute(cs.ChangeSetId as string, type);
     return this.finish(done, type === 'CREATE' ? 'created' : 'updated');
   }
+}
+
+/**
+ * Change set description: `guarded-deploy plan <scope> <commit>` for create-only plans (scope `pr-<n>` on pull
+ * requests, `ref-<branch>` otherwise), `guarded-deploy <commit>` for deploys.
+ */
+export function changeSetDescription(mode: string, env: NodeJS.ProcessEnv): string {
+  const commit =
+    env.GITHUB_SHA && /^[0-9a-f]{7,40}$/i.test(env.GITHUB_SHA) ? env.GITHUB_SHA.slice(0, 12) : 'local';
+  if (mode !== 'create-only') return `guarded-deploy ${commit}`;
+  const pr = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
+  const ref = (env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '').replace(/[^\w./-]/g, '_').slice(0, 200);
+  const scope = pr ? `pr-${pr}` : ref ? `ref-${ref}` : undefined;
+  return scope ? `guarded-deploy plan ${scope} ${commit}` : `guarded-deploy ${commit}`;
+}
+
+export function planScopeOf(description: string | undefined): string | undefined {
+  return /^guarded-deploy plan (\S+) /.exec(description ?? '')?.[1];
 }
 
 /** The account id inside a CloudFormation ARN (arn:aws:cloudformation:region:ACCOUNT:stack/...). */

@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   ContinueUpdateRollbackCommand,
   CreateChangeSetCommand,
@@ -9,6 +9,7 @@ import {
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
+  ListChangeSetsCommand,
   StackStatus,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
@@ -706,5 +707,76 @@ describe('execute-only', () => {
     const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
     await expect(deployer.run()).rejects.toThrow(/stale/);
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+});
+
+describe('H1: plan change sets do not pile up', () => {
+  const saved = { ...process.env };
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+
+  it('a new create-only plan deletes the earlier AVAILABLE plans of the same PR, and nothing else', async () => {
+    process.env.GITHUB_REF = 'refs/pull/7/merge';
+    process.env.GITHUB_SHA = 'abcdef1234567890';
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    const summary = (id: string, description: string, extra: object = {}) => ({
+      ChangeSetId: `arn:aws:cloudformation:us-east-1:111122223333:changeSet/${id}/1`,
+      ChangeSetName: id,
+      StackName: STACK,
+      ExecutionStatus: 'AVAILABLE' as const,
+      Status: 'CREATE_COMPLETE' as const,
+      Description: description,
+      ...extra,
+    });
+    cfnMock
+      .on(ListChangeSetsCommand)
+      .resolvesOnce({
+        Summaries: [
+          { ...summary('ours', 'guarded-deploy plan pr-7 abcdef123456'), ChangeSetId: CS_ID },
+          summary('old-pr7', 'guarded-deploy plan pr-7 0123456789ab'),
+          summary('other-pr', 'guarded-deploy plan pr-8 0123456789ab'),
+        ],
+        NextToken: 'p2',
+      })
+      .resolves({
+        Summaries: [
+          summary('older-pr7', 'guarded-deploy plan pr-7 fedcba987654'),
+          summary('executed-pr7', 'guarded-deploy plan pr-7 fedcba987654', {
+            ExecutionStatus: 'EXECUTE_COMPLETE',
+          }),
+          summary('someone-else', 'manual change set'),
+          summary('other-stack-pr7', 'guarded-deploy plan pr-7 fedcba987654', { StackName: 'another-stack' }),
+        ],
+      });
+    const { deployer } = setup({ mode: 'create-only' });
+    const r = await deployer.run();
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.Description).toBe(
+      'guarded-deploy plan pr-7 abcdef123456',
+    );
+    const deleted = cfnMock.commandCalls(DeleteChangeSetCommand).map((c) => c.args[0].input.ChangeSetName);
+    expect(deleted).toEqual([
+      'arn:aws:cloudformation:us-east-1:111122223333:changeSet/old-pr7/1',
+      'arn:aws:cloudformation:us-east-1:111122223333:changeSet/older-pr7/1',
+    ]);
+    expect(r.notes.join('\n')).toMatch(/Deleted 2 earlier plan change set\(s\) of pr-7/);
+  });
+
+  it('a failing cleanup is a warning; the plan still succeeds', async () => {
+    process.env.GITHUB_REF = 'refs/pull/7/merge';
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock
+      .on(ListChangeSetsCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
+    const { deployer, log } = setup({ mode: 'create-only' });
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'planned' });
+    expect(log.warnings.join('\n')).toMatch(/Could not clean up earlier plan change sets/);
   });
 });
