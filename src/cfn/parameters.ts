@@ -71,6 +71,18 @@ function loadStructured(value: string, input: string, root?: string): unknown {
   }
 }
 
+/** A `file://` JSON/YAML file or inline JSON; undefined for anything else (Key=Value text). */
+function structured(value: string, input: string, root?: string): unknown {
+  const t = value.trim();
+  if (t.startsWith('file://')) return loadStructured(t, input, root);
+  if (!t.startsWith('[') && !t.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(t);
+  } catch {
+    throw new InputError(`Input '${input}' looks like JSON but does not parse.`);
+  }
+}
+
 function scalar(v: unknown, input: string, key: string): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -90,16 +102,7 @@ export function parseParameterOverrides(
   root?: string,
 ): ParameterOverride[] {
   if (!value) return [];
-  let data: unknown;
-  const t = value.trim();
-  if (t.startsWith('file://')) data = loadStructured(t, input, root);
-  else if (t.startsWith('[') || t.startsWith('{')) {
-    try {
-      data = JSON.parse(t);
-    } catch {
-      throw new InputError(`Input '${input}' looks like JSON but does not parse.`);
-    }
-  }
+  const data = structured(value, input, root);
   let out: ParameterOverride[];
   if (data === undefined) {
     out = splitKeyValueList(value, input).map(([key, v]) => ({ key, value: v }));
@@ -134,15 +137,8 @@ export function parseParameterOverrides(
 export function parseTags(value: string | undefined, input = 'tags', root?: string): Tag[] {
   if (!value) return [];
   const t = value.trim();
-  let data: unknown;
-  if (t.startsWith('file://')) data = loadStructured(t, input, root);
-  else if (t.startsWith('[') || t.startsWith('{')) {
-    try {
-      data = JSON.parse(t);
-    } catch {
-      throw new InputError(`Input '${input}' looks like JSON but does not parse.`);
-    }
-  } else if (/^[^=\n]+:\s/m.test(t) && !t.includes('=')) {
+  let data = structured(value, input, root);
+  if (data === undefined && /^[^=\n]+:\s/m.test(t) && !t.includes('=')) {
     data = parseYaml(t);
   }
   let tags: Tag[];

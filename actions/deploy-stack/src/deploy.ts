@@ -3,7 +3,6 @@ import {
   ContinueUpdateRollbackCommand,
   DeleteStackCommand,
   DescribeStackEventsCommand,
-  DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateSummaryCommand,
   ListChangeSetsCommand,
@@ -20,6 +19,7 @@ import type { Logger } from '../../../src/log';
 import { maskSecret, type Masker } from '../../../src/mask';
 import { pollUntil } from '../../../src/poll';
 import { buildParameters } from '../../../src/cfn/parameters';
+import { describeStack } from '../../../src/cfn/stack';
 import {
   MAX_TEMPLATE_BODY_BYTES,
   parseTemplate,
@@ -298,16 +298,8 @@ export class Deployer {
     deps.log.info(`Account guard: credentials are for the expected account ${inp.expectedAccountId}.`);
   }
 
-  private async describeStack(): Promise<Stack | undefined> {
-    try {
-      const r = await this.deps.cfn.send(new DescribeStacksCommand({ StackName: this.inp.stackName }));
-      const s = r.Stacks?.[0];
-      return s && s.StackStatus !== 'DELETE_COMPLETE' ? s : undefined;
-    } catch (e) {
-      if (awsErrorName(e) === 'ValidationError' && /does not exist/i.test((e as Error).message))
-        return undefined;
-      throw e;
-    }
+  private describeStack(): Promise<Stack | undefined> {
+    return describeStack(this.deps.cfn, this.inp.stackName);
   }
 
   private async waitForStable(what: string, streamer?: EventStreamer): Promise<Stack | undefined> {

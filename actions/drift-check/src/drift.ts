@@ -14,13 +14,14 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import type { Clock } from '../../../src/clock';
-import { awsErrorName, errorMessage, GuardError } from '../../../src/errors';
+import { errorMessage, GuardError } from '../../../src/errors';
 import type { Logger } from '../../../src/log';
 import { maskSecret, redact, type Masker } from '../../../src/mask';
 import { pollUntil } from '../../../src/poll';
 import { renderPlan } from '../../../src/plan';
 import { destructiveRefusal } from '../../../src/plan-report';
 import { buildParameters } from '../../../src/cfn/parameters';
+import { describeStack } from '../../../src/cfn/stack';
 import { createChangeSet, deleteChangeSet, waitForChangeSet } from '../../../src/cfn/changeset';
 import { classifyChangeSet, type Classification } from './classify';
 import { detectDrift, detectionDrifted, send, type DetectionResult } from './detect';
@@ -83,18 +84,8 @@ export function newStackReport(stack: string): StackReport {
   return { stack, verdict: 'in-sync', drifted: false, noEchoParameters: [], secrets: [], notes: [] };
 }
 
-async function describeStack(deps: DriftDeps, stackName: string): Promise<Stack | undefined> {
-  try {
-    const r = await send(deps.clock, () =>
-      deps.cfn.send(new DescribeStacksCommand({ StackName: stackName })),
-    );
-    const s = r.Stacks?.[0];
-    return s && s.StackStatus !== 'DELETE_COMPLETE' ? s : undefined;
-  } catch (e) {
-    if (awsErrorName(e) === 'ValidationError' && /does not exist/i.test((e as Error).message))
-      return undefined;
-    throw e;
-  }
+function describeStackOf(deps: DriftDeps, stackName: string): Promise<Stack | undefined> {
+  return describeStack(deps.cfn, stackName, (call) => send(deps.clock, call));
 }
 
 /** Parameter names and NoEcho names of the template the change set uses; masks NoEcho override values (C3). */
@@ -151,7 +142,7 @@ async function checkInner(
   r: StackReport,
 ): Promise<void> {
   const { log } = deps;
-  const stack = await describeStack(deps, stackName);
+  const stack = await describeStackOf(deps, stackName);
   if (!stack)
     throw new GuardError(
       `Stack ${stackName} does not exist in ${inp.region}; check the name and the region.`,
