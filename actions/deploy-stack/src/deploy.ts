@@ -209,7 +209,7 @@ export class Deployer {
       r.result = 'refused';
       throw new GuardError(refusal);
     }
-    stack = await this.execute(created.id, changeSetType);
+    stack = await this.execute(created.id, changeSetType, stack);
     return this.finish(stack, changeSetType === 'CREATE' ? 'created' : 'updated');
   }
 
@@ -302,7 +302,7 @@ export class Deployer {
     return describeStack(this.deps.cfn, this.inp.stackName);
   }
 
-  private async waitForStable(what: string, streamer?: EventStreamer): Promise<Stack | undefined> {
+  private async waitForStable(what: string): Promise<Stack | undefined> {
     return pollUntil<{ s: Stack | undefined }>({
       what: `stack ${this.inp.stackName} ${what}`,
       timeoutMs: this.inp.waitTimeoutMs,
@@ -310,7 +310,6 @@ export class Deployer {
       initialMs: 1000,
       factor: 1.5,
       maxMs: 10_000,
-      onTick: streamer ? () => streamer.poll().then(() => undefined) : undefined,
       check: async () => {
         const s = await this.describeStack();
         return !s || isTerminal(s.StackStatus) ? { s } : undefined;
@@ -470,7 +469,51 @@ export class Deployer {
     deps.log.warning(msg);
   }
 
-  private async execute(changeSetId: string, type: 'CREATE' | 'UPDATE'): Promise<Stack> {
+  /**
+   * Wait for the execution we started to end. ExecuteChangeSet is asynchronous: right after it, DescribeStacks
+   * can still show the previous state (UPDATE_COMPLETE of the last deploy, REVIEW_IN_PROGRESS before a create).
+   * So a final status counts only once this operation has visibly started: an *_IN_PROGRESS status was seen,
+   * LastUpdatedTime moved, or the stack's own event with that status arrived after we started.
+   */
+  private async waitForExecution(
+    type: 'CREATE' | 'UPDATE',
+    before: Stack | undefined,
+    streamer: EventStreamer,
+  ): Promise<Stack | undefined> {
+    let sawProgress = false;
+    const beforeTime = before?.LastUpdatedTime?.getTime() ?? 0;
+    return pollUntil<{ s: Stack | undefined }>({
+      what: `stack ${this.inp.stackName} to finish the ${type}`,
+      timeoutMs: this.inp.waitTimeoutMs,
+      clock: this.deps.clock,
+      initialMs: 1000,
+      factor: 1.5,
+      maxMs: 10_000,
+      onTick: () => streamer.poll().then(() => undefined),
+      check: async () => {
+        const s = await this.describeStack();
+        if (!s) return { s }; // deleted (OnStackFailure DELETE)
+        const status = s.StackStatus ?? '';
+        if (status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS') {
+          sawProgress = true;
+          return undefined;
+        }
+        if (!FINAL_AFTER[type].has(status)) return undefined;
+        if (type === 'CREATE') return { s };
+        const started =
+          sawProgress ||
+          (s.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
+          streamer.stackStatuses.includes(status);
+        return started ? { s } : undefined;
+      },
+    }).then((x) => x.s);
+  }
+
+  private async execute(
+    changeSetId: string,
+    type: 'CREATE' | 'UPDATE',
+    before: Stack | undefined,
+  ): Promise<Stack> {
     const { inp, deps } = this;
     const streamer = new EventStreamer(deps.cfn, inp.stackName, deps.log);
     return deps.log.group(
@@ -488,7 +531,7 @@ export class Deployer {
         );
         this.executed = true;
         this.pending = undefined;
-        const stack = await this.waitForStable('to finish', streamer);
+        const stack = await this.waitForExecution(type, before, streamer);
         await streamer.poll();
         const ok = type === 'CREATE' ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE';
         if (!stack || stack.StackStatus !== ok) {
@@ -569,7 +612,7 @@ export class Deployer {
     r.changeSetType = type;
     if (stack && type === 'UPDATE' && inp.rollbackPreflight !== 'off') await this.preflight(stack);
     if (this.gate) await this.gate(cs, r); // render the plan; the review already happened, so no refusal here
-    const done = await this.execute(cs.ChangeSetId as string, type);
+    const done = await this.execute(cs.ChangeSetId as string, type, stack);
     return this.finish(done, type === 'CREATE' ? 'created' : 'updated');
   }
 }
@@ -596,6 +639,18 @@ export function planScopeOf(description: string | undefined): string | undefined
 export function accountOf(arn: string | undefined): string | undefined {
   return /^arn:[^:]+:cloudformation:[^:]*:(\d{12}):/.exec(arn ?? '')?.[1];
 }
+
+/** Where an execution of each kind can end. */
+const FINAL_AFTER: Record<'CREATE' | 'UPDATE', Set<string>> = {
+  CREATE: new Set([
+    'CREATE_COMPLETE',
+    'CREATE_FAILED',
+    'ROLLBACK_COMPLETE',
+    'ROLLBACK_FAILED',
+    'DELETE_FAILED',
+  ]),
+  UPDATE: new Set(['UPDATE_COMPLETE', 'UPDATE_FAILED', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED']),
+};
 
 export function outputsOf(stack: Stack): Record<string, string> {
   const out: Record<string, string> = {};

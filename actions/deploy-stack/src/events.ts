@@ -12,6 +12,8 @@ import type { Logger } from '../../../src/log';
 export class EventStreamer {
   private readonly seen = new Set<string>();
   readonly failures: StackEvent[] = [];
+  /** Statuses of the stack's own events (ResourceType AWS::CloudFormation::Stack) seen since prime(). */
+  readonly stackStatuses: string[] = [];
   private started = false;
 
   constructor(
@@ -50,6 +52,13 @@ export class EventStreamer {
     for (const e of fresh) {
       this.seen.add(e.EventId as string);
       if (/FAILED$/.test(e.ResourceStatus ?? '') && e.ResourceStatusReason) this.failures.push(e);
+      if (
+        e.ResourceType === 'AWS::CloudFormation::Stack' &&
+        e.LogicalResourceId === this.stackName &&
+        e.ResourceStatus
+      ) {
+        this.stackStatuses.push(e.ResourceStatus);
+      }
       this.log.info(formatEvent(e));
     }
     return fresh;

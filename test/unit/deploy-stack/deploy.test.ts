@@ -24,6 +24,7 @@ import {
   STACK,
   STACK_ID,
   cfnMock,
+  executionMocks,
   notFound,
   resetMocks,
   s3Mock,
@@ -179,12 +180,11 @@ describe('create and update', () => {
   });
 
   it('update: parameters the stack has but the overrides omit are sent as UsePreviousValue', async () => {
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    executionMocks([stack('UPDATE_COMPLETE')]);
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{"Resources":{}}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfnMock.on(ExecuteChangeSetCommand).resolves({});
     const { deployer } = setup({ 'parameter-overrides': 'Name=app2' });
     const r = await deployer.run();
     expect(r.result).toBe('updated');
@@ -500,18 +500,16 @@ describe('R2: every stack status has a decision', () => {
   });
 
   it('R1/R2: UPDATE_ROLLBACK_FAILED + continue → ContinueUpdateRollback with resources-to-skip, then update', async () => {
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] })
-      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_IN_PROGRESS')] })
-      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_COMPLETE')] })
-      .resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    executionMocks([
+      stack('UPDATE_ROLLBACK_FAILED'),
+      stack('UPDATE_ROLLBACK_IN_PROGRESS'),
+      stack('UPDATE_ROLLBACK_COMPLETE'),
+    ]);
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    cfnMock.on(ExecuteChangeSetCommand).resolves({});
     const { deployer } = setup({
       'on-update-rollback-failed': 'continue',
       'resources-to-skip': 'Fn,Nested.Inner',
@@ -555,22 +553,20 @@ describe('R1: rollback preflight', () => {
   });
 
   function updateWithPreflight() {
-    cfnMock.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        stack('UPDATE_COMPLETE', {
-          Parameters: [
-            { ParameterKey: 'ArtifactBucket', ParameterValue: 'artifacts' },
-            { ParameterKey: 'Version', ParameterValue: '1.2.3' },
-            { ParameterKey: 'Name', ParameterValue: 'app' },
-          ],
-        }),
-      ],
-    });
+    executionMocks([
+      stack('UPDATE_COMPLETE', {
+        Parameters: [
+          { ParameterKey: 'ArtifactBucket', ParameterValue: 'artifacts' },
+          { ParameterKey: 'Version', ParameterValue: '1.2.3' },
+          { ParameterKey: 'Name', ParameterValue: 'app' },
+        ],
+      }),
+    ]);
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: deployed });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+
     cfnMock.on(DeleteChangeSetCommand).resolves({});
   }
 
@@ -675,12 +671,9 @@ describe('execute-only', () => {
   const csArn = CS_ID;
   it('executes exactly the reviewed change set when it is AVAILABLE and the stack has not changed', async () => {
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(DescribeStacksCommand).resolves({
-      Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })],
-    });
+    executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfnMock.on(ExecuteChangeSetCommand).resolves({});
     const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
     const r = await deployer.run();
     expect(r.result).toBe('updated');
@@ -778,5 +771,108 @@ describe('H1: plan change sets do not pile up', () => {
     const { deployer, log } = setup({ mode: 'create-only' });
     await expect(deployer.run()).resolves.toMatchObject({ result: 'planned' });
     expect(log.warnings.join('\n')).toMatch(/Could not clean up earlier plan change sets/);
+  });
+});
+
+describe('R2: waiting for our own execution, not the previous state', () => {
+  it("an UPDATE whose DescribeStacks still shows the last deploy's UPDATE_COMPLETE keeps waiting until the update ran", async () => {
+    const before = stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') });
+    let executed = false;
+    let after = 0;
+    cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
+      executed = true;
+      return {};
+    });
+    cfnMock.on(DescribeStacksCommand).callsFake(() => {
+      if (!executed) return { Stacks: [before] };
+      after++;
+      // ExecuteChangeSet is asynchronous: the old state first, then the update, then its new final state.
+      if (after <= 2) return { Stacks: [before] };
+      if (after === 3) return { Stacks: [{ ...before, StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' }] };
+      return {
+        Stacks: [
+          {
+            ...before,
+            StackStatus: 'UPDATE_ROLLBACK_COMPLETE',
+            LastUpdatedTime: new Date('2026-06-01T00:01:00Z'),
+          },
+        ],
+      };
+    });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    const { deployer } = setup();
+    // Without the guard the first post-execute answer (the old UPDATE_COMPLETE) would pass as success.
+    await expect(deployer.run()).rejects.toThrow(/ended in UPDATE_ROLLBACK_COMPLETE/);
+    expect(after).toBe(4);
+  });
+
+  it('a CREATE whose stack still shows REVIEW_IN_PROGRESS right after ExecuteChangeSet keeps waiting', async () => {
+    let executed = false;
+    let after = 0;
+    cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
+      executed = true;
+      return {};
+    });
+    cfnMock.on(DescribeStacksCommand).callsFake(() => {
+      if (!executed) return { Stacks: [stack('REVIEW_IN_PROGRESS')] };
+      after++;
+      return {
+        Stacks: [
+          stack(after === 1 ? 'REVIEW_IN_PROGRESS' : after === 2 ? 'CREATE_IN_PROGRESS' : 'CREATE_COMPLETE'),
+        ],
+      };
+    });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    const { deployer } = setup();
+    await expect(deployer.run()).resolves.toMatchObject({
+      result: 'created',
+      stackStatus: 'CREATE_COMPLETE',
+    });
+    expect(after).toBe(3);
+  });
+
+  it("an UPDATE that finishes between two polls is recognised by the stack's own event", async () => {
+    const before = stack('UPDATE_COMPLETE');
+    let executed = false;
+    let after = 0;
+    cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
+      executed = true;
+      return {};
+    });
+    cfnMock.on(DescribeStacksCommand).callsFake(() => {
+      if (executed) after++;
+      return { Stacks: [before] }; // no LastUpdatedTime (as in moto), never seen in progress
+    });
+    const ev = (id: string, status: string) => ({
+      EventId: id,
+      StackId: STACK_ID,
+      StackName: STACK,
+      Timestamp: new Date(),
+      LogicalResourceId: STACK,
+      ResourceType: 'AWS::CloudFormation::Stack',
+      ResourceStatus: status as 'UPDATE_COMPLETE',
+    });
+    cfnMock
+      .on(DescribeStackEventsCommand)
+      .resolvesOnce({ StackEvents: [ev('old', 'UPDATE_COMPLETE')] })
+      .resolves({
+        StackEvents: [
+          ev('new2', 'UPDATE_COMPLETE'),
+          ev('new1', 'UPDATE_IN_PROGRESS'),
+          ev('old', 'UPDATE_COMPLETE'),
+        ],
+      });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    const { deployer } = setup();
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+    expect(after).toBe(2); // the immediate check is not enough; the one after the events arrived is
   });
 });

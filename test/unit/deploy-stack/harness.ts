@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fakeClock } from '../../../src/clock';
@@ -125,4 +130,27 @@ export function resetMocks(): void {
   cfnMock.reset();
   s3Mock.reset();
   stsMock.reset();
+}
+
+/**
+ * DescribeStacks answers like CloudFormation around an execution: `pre` (one answer per call, the last
+ * repeated) until ExecuteChangeSet is called, then the update visibly in progress once, then `finalStatus`.
+ */
+export function executionMocks(pre: Stack[], finalStatus = 'UPDATE_COMPLETE'): void {
+  let executed = false;
+  let i = 0;
+  let after = 0;
+  cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
+    executed = true;
+    return {};
+  });
+  cfnMock.on(DescribeStacksCommand).callsFake(() => {
+    const base = pre[Math.min(i, pre.length - 1)] as Stack;
+    if (!executed) {
+      i++;
+      return { Stacks: [base] };
+    }
+    after++;
+    return { Stacks: [{ ...base, StackStatus: after === 1 ? 'UPDATE_IN_PROGRESS' : finalStatus }] };
+  });
 }

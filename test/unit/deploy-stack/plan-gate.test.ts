@@ -8,13 +8,13 @@ import {
   DeleteChangeSetCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
-  DescribeStacksCommand,
   ExecuteChangeSetCommand,
   GetTemplateCommand,
   type Change,
 } from '@aws-sdk/client-cloudformation';
 import { planGate, publish, type PlanHolder } from '../../../actions/deploy-stack/src/report';
 import { memoryLogger } from '../../../src/log';
+import { executionMocks } from './harness';
 import { CS_ID, SECRET, STACK, STACK_ID, cfnMock, resetMocks, setup, stack } from './harness';
 import { start, type GitHubStub } from '../../helpers/github-stub';
 import type { DeployInputs } from '../../../actions/deploy-stack/src/inputs';
@@ -71,12 +71,12 @@ function changeSet(changes: Change[]) {
 }
 
 function updateFlow(changes: Change[]) {
-  cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+  executionMocks([stack('UPDATE_COMPLETE')]);
   cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
   cfnMock.on(DescribeChangeSetCommand).resolves(changeSet(changes));
   cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
   cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-  cfnMock.on(ExecuteChangeSetCommand).resolves({});
+
   cfnMock.on(DeleteChangeSetCommand).resolves({});
 }
 
@@ -138,12 +138,9 @@ describe('H2: destructive-change gate', () => {
 
   it('H2: execute-only executes the reviewed destructive change set', async () => {
     cfnMock.on(DescribeChangeSetCommand).resolves(changeSet([replaceDb]));
-    cfnMock.on(DescribeStacksCommand).resolves({
-      Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })],
-    });
+    executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfnMock.on(ExecuteChangeSetCommand).resolves({});
     const { deployer } = gated({ mode: 'execute-only', 'execute-change-set-id': CS_ID, template: '' });
     await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
     expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, { ChangeSetName: CS_ID });
