@@ -302,7 +302,16 @@ export class Deployer {
     return describeStack(this.deps.cfn, this.inp.stackName);
   }
 
-  private async waitForStable(what: string): Promise<Stack | undefined> {
+  /**
+   * Poll DescribeStacks until `accept` says the wait is over. `sawProgress` tells whether an *_IN_PROGRESS
+   * status was seen during this wait: operations we start (DeleteStack, ContinueUpdateRollback) are
+   * asynchronous, so right after the call the stack can still show the state we acted on.
+   */
+  private async waitForStable(
+    what: string,
+    accept: (s: Stack | undefined, sawProgress: boolean) => boolean = (s) => !s || isTerminal(s.StackStatus),
+  ): Promise<Stack | undefined> {
+    let sawProgress = false;
     return pollUntil<{ s: Stack | undefined }>({
       what: `stack ${this.inp.stackName} ${what}`,
       timeoutMs: this.inp.waitTimeoutMs,
@@ -312,7 +321,8 @@ export class Deployer {
       maxMs: 10_000,
       check: async () => {
         const s = await this.describeStack();
-        return !s || isTerminal(s.StackStatus) ? { s } : undefined;
+        if (s && !isTerminal(s.StackStatus)) sawProgress = true;
+        return accept(s, sawProgress) ? { s } : undefined;
       },
     }).then((x) => x.s);
   }
@@ -349,7 +359,11 @@ export class Deployer {
             `Stack ${inp.stackName} is in ROLLBACK_COMPLETE (it holds no resources); deleting it as on-rollback-complete: delete asks.`,
           );
           await cfn.send(new DeleteStackCommand({ StackName: inp.stackName, RoleARN: inp.roleArn }));
-          stack = await this.waitForStable('to be deleted');
+          stack = await this.waitForStable(
+            'to be deleted',
+            (s, sawProgress) =>
+              !s || s.StackStatus === 'DELETE_FAILED' || (sawProgress && isTerminal(s.StackStatus)),
+          );
           if (stack && stack.StackStatus !== 'DELETE_COMPLETE') {
             throw new GuardError(`Deleting stack ${inp.stackName} ended in ${stack.StackStatus}.`);
           }
@@ -372,7 +386,13 @@ export class Deployer {
               ClientRequestToken: `${inp.changeSetName}-continue`.slice(0, 128),
             }),
           );
-          stack = await this.waitForStable('to finish continue-update-rollback');
+          stack = await this.waitForStable(
+            'to finish continue-update-rollback',
+            (s, sawProgress) =>
+              !s ||
+              s.StackStatus === 'UPDATE_ROLLBACK_COMPLETE' ||
+              (sawProgress && isTerminal(s.StackStatus)),
+          );
           if (stack?.StackStatus !== 'UPDATE_ROLLBACK_COMPLETE') {
             throw new GuardError(
               `ContinueUpdateRollback on ${inp.stackName} ended in ${stack?.StackStatus ?? 'a deleted stack'}.${await this.failureHint()}`,

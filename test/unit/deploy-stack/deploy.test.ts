@@ -876,3 +876,54 @@ describe('R2: waiting for our own execution, not the previous state', () => {
     expect(after).toBe(2); // the immediate check is not enough; the one after the events arrived is
   });
 });
+
+describe('R2: operations we start are asynchronous', () => {
+  it('after DeleteStack the stack may still show ROLLBACK_COMPLETE: keep waiting for the deletion', async () => {
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [stack('ROLLBACK_COMPLETE')] })
+      .resolvesOnce({ Stacks: [stack('ROLLBACK_COMPLETE')] })
+      .resolvesOnce({ Stacks: [stack('DELETE_IN_PROGRESS')] })
+      .rejectsOnce(notFound())
+      .resolves({ Stacks: [stack('CREATE_COMPLETE')] });
+    cfnMock.on(DeleteStackCommand).resolves({});
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
+    const { deployer } = setup({ 'on-rollback-complete': 'delete' });
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'created' });
+  });
+
+  it('after ContinueUpdateRollback the stack may still show UPDATE_ROLLBACK_FAILED: keep waiting', async () => {
+    executionMocks([
+      stack('UPDATE_ROLLBACK_FAILED'),
+      stack('UPDATE_ROLLBACK_FAILED'),
+      stack('UPDATE_ROLLBACK_IN_PROGRESS'),
+      stack('UPDATE_ROLLBACK_COMPLETE'),
+    ]);
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    const { deployer } = setup({ 'on-update-rollback-failed': 'continue' });
+    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+  });
+
+  it('a continued rollback that fails again is reported, not retried forever', async () => {
+    cfnMock
+      .on(DescribeStacksCommand)
+      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] })
+      .resolvesOnce({ Stacks: [stack('UPDATE_ROLLBACK_IN_PROGRESS')] })
+      .resolves({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
+    const { deployer } = setup({ 'on-update-rollback-failed': 'continue' });
+    await expect(deployer.run()).rejects.toThrow(
+      /ContinueUpdateRollback on app-stack ended in UPDATE_ROLLBACK_FAILED/,
+    );
+    expect(cfnMock).toHaveReceivedCommandTimes(ContinueUpdateRollbackCommand, 1);
+    expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
+  });
+});
