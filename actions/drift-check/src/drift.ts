@@ -326,6 +326,10 @@ async function revert(deps: DriftDeps, inp: DriftInputs, r: StackReport, cs: Cha
     throw new GuardError(refusal);
   }
   log.info(`Reverting drift of stack ${stackName}: executing change set ${cs.name}.`);
+  // ExecuteChangeSet is asynchronous: the stack may still show its previous final state for a moment, so a
+  // final status only counts once the update has visibly started (in progress seen or LastUpdatedTime moved).
+  const before = (await describeStackOf(deps, stackName))?.LastUpdatedTime?.getTime() ?? 0;
+  let sawProgress = false;
   await send(clock, () =>
     cfn.send(
       new ExecuteChangeSetCommand({
@@ -346,7 +350,11 @@ async function revert(deps: DriftDeps, inp: DriftInputs, r: StackReport, cs: Cha
     maxMs: 15_000,
     check: async () => {
       const s = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
-      return s && !s.StackStatus?.endsWith('_IN_PROGRESS') ? s : undefined;
+      if (!s || s.StackStatus?.endsWith('_IN_PROGRESS')) {
+        sawProgress = true;
+        return undefined;
+      }
+      return sawProgress || (s.LastUpdatedTime?.getTime() ?? 0) !== before ? s : undefined;
     },
   });
   r.stackStatus = final.StackStatus;
