@@ -57,6 +57,8 @@ describe('dist/deploy-stack', () => {
     expect(third.outputs.Release).toBe('v2');
 
     for (const r of [first, second, third]) expect(visible(r)).not.toContain(SECRET);
+    // M4: nothing is exported to later steps' environment.
+    for (const r of [first, second, third]) expect(r.exportedEnv).toBe('');
   });
 
   it('L1: bad input → one ::error:: line, exit 1, no AWS call', async () => {

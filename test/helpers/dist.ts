@@ -9,8 +9,10 @@ export interface DistRun {
   stderr: string;
   outputs: Record<string, string>;
   summary: string;
-  /** Everything the action wrote anywhere: streams, output file, summary file. */
+  /** Everything the action wrote anywhere: streams, output file, summary file, GITHUB_ENV and GITHUB_PATH. */
   all: string;
+  /** What the action exported to later steps' environment (GITHUB_ENV) — should always be empty (M4). */
+  exportedEnv: string;
   tmp: string;
 }
 
@@ -55,10 +57,14 @@ export function runDist(
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `gd-dist-${action}-`));
   const outputFile = path.join(tmp, 'output');
   const summaryFile = path.join(tmp, 'summary');
+  const envFile = path.join(tmp, 'env');
+  const pathFile = path.join(tmp, 'path');
   const runnerTemp = path.join(tmp, 'runner-temp');
   fs.mkdirSync(runnerTemp);
   fs.writeFileSync(outputFile, '');
   fs.writeFileSync(summaryFile, '');
+  fs.writeFileSync(envFile, '');
+  fs.writeFileSync(pathFile, '');
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (
@@ -72,6 +78,8 @@ export function runDist(
   }
   Object.assign(env, {
     GITHUB_OUTPUT: outputFile,
+    GITHUB_ENV: envFile,
+    GITHUB_PATH: pathFile,
     GITHUB_STEP_SUMMARY: summaryFile,
     GITHUB_WORKSPACE: opts.cwd ?? process.cwd(),
     RUNNER_TEMP: runnerTemp,
@@ -100,13 +108,16 @@ export function runDist(
       clearTimeout(timer);
       const outputText = fs.readFileSync(outputFile, 'utf8');
       const summary = fs.readFileSync(summaryFile, 'utf8');
+      const exportedEnv = fs.readFileSync(envFile, 'utf8');
+      const exportedPath = fs.readFileSync(pathFile, 'utf8');
       resolve({
         code: code ?? 1,
         stdout,
         stderr,
         outputs: parseOutputFile(outputText),
         summary,
-        all: [stdout, stderr, outputText, summary].join('\n'),
+        all: [stdout, stderr, outputText, summary, exportedEnv, exportedPath].join('\n'),
+        exportedEnv,
         tmp,
       });
     });
