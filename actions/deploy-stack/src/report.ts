@@ -9,22 +9,13 @@ import { renderPlan, runUrlFromEnv, type PlanChangeSet, type PlanResult } from '
 import { destructiveRefusal, postPlanComment } from '../../../src/plan-report';
 import type { Octokit } from '../../../src/pr-comment';
 import { writeSummary } from '../../../src/summary';
-import type { DeployInputs } from './inputs';
+import { OUTPUTS, type DeployInputs } from './inputs';
 import type { ChangeSetGate, DeployResult } from './deploy';
 
 /** Names GitHub accepts as output ids; stack outputs under other names only appear in the `outputs` JSON. */
 const OUTPUT_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
-const RESERVED = new Set([
-  'stack-id',
-  'stack-status',
-  'change-set-id',
-  'change-set-name',
-  'has-changes',
-  'changes-count',
-  'outputs',
-  'destructive-changes',
-  'plan-markdown',
-]);
+/** Our own output names: a stack output with one of these names is only in the `outputs` JSON. */
+const RESERVED = new Set<string>(OUTPUTS);
 
 /** Holds the rendered plan between the gate (before execution) and publishing (after). */
 export interface PlanHolder {

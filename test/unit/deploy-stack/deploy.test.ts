@@ -11,6 +11,7 @@ import {
   GetTemplateCommand,
   ListChangeSetsCommand,
   StackStatus,
+  type Change,
   UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -25,6 +26,7 @@ import {
   STACK_ID,
   cfnMock,
   executionMocks,
+  readyChangeSet as changeSetFixture,
   notFound,
   resetMocks,
   s3Mock,
@@ -42,23 +44,14 @@ const MUTATING = [
 ];
 
 function readyChangeSet(
-  changes = [
+  changes: Change[] = [
     {
       Type: 'Resource' as const,
       ResourceChange: { Action: 'Add' as const, LogicalResourceId: 'Queue', ResourceType: 'AWS::SQS::Queue' },
     },
   ],
 ) {
-  return {
-    ChangeSetId: CS_ID,
-    ChangeSetName: `${STACK}-42-1`,
-    StackName: STACK,
-    StackId: STACK_ID,
-    Status: 'CREATE_COMPLETE' as const,
-    ExecutionStatus: 'AVAILABLE' as const,
-    Changes: changes,
-    CreationTime: new Date('2026-06-01T00:00:00Z'),
-  };
+  return changeSetFixture(changes);
 }
 
 function happyCreate() {

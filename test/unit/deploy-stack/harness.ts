@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
+  type Change,
   CloudFormationClient,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
@@ -153,4 +154,18 @@ export function executionMocks(pre: Stack[], finalStatus = 'UPDATE_COMPLETE'): v
     after++;
     return { Stacks: [{ ...base, StackStatus: after === 1 ? 'UPDATE_IN_PROGRESS' : finalStatus }] };
   });
+}
+
+/** A change set in CREATE_COMPLETE / AVAILABLE, shaped like DescribeChangeSet output. */
+export function readyChangeSet(changes: Change[]) {
+  return {
+    ChangeSetId: CS_ID,
+    ChangeSetName: `${STACK}-42-1`,
+    StackName: STACK,
+    StackId: STACK_ID,
+    Status: 'CREATE_COMPLETE' as const,
+    ExecutionStatus: 'AVAILABLE' as const,
+    Changes: changes,
+    CreationTime: new Date('2026-06-01T00:00:00Z'),
+  };
 }

@@ -14,8 +14,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { planGate, publish, type PlanHolder } from '../../../actions/deploy-stack/src/report';
 import { memoryLogger } from '../../../src/log';
-import { executionMocks } from './harness';
-import { CS_ID, SECRET, STACK, STACK_ID, cfnMock, resetMocks, setup, stack } from './harness';
+import { executionMocks, readyChangeSet } from './harness';
+import { CS_ID, SECRET, STACK, cfnMock, resetMocks, setup, stack } from './harness';
 import { start, type GitHubStub } from '../../helpers/github-stub';
 import type { DeployInputs } from '../../../actions/deploy-stack/src/inputs';
 
@@ -57,18 +57,7 @@ const addQueue: Change = {
   ResourceChange: { Action: 'Add', LogicalResourceId: 'Queue', ResourceType: 'AWS::SQS::Queue' },
 };
 
-function changeSet(changes: Change[]) {
-  return {
-    ChangeSetId: CS_ID,
-    ChangeSetName: `${STACK}-42-1`,
-    StackName: STACK,
-    StackId: STACK_ID,
-    Status: 'CREATE_COMPLETE' as const,
-    ExecutionStatus: 'AVAILABLE' as const,
-    Changes: changes,
-    CreationTime: new Date('2026-06-01T00:00:00Z'),
-  };
-}
+const changeSet = readyChangeSet;
 
 function updateFlow(changes: Change[]) {
   executionMocks([stack('UPDATE_COMPLETE')]);
