@@ -1,23 +1,34 @@
 import { USER_AGENT_NAME, VERSION } from './version';
 
+/** Connection and per-request (socket inactivity) timeouts for every AWS call (T1). */
+export const AWS_TIMEOUTS = { connectionTimeoutMs: 5_000, requestTimeoutMs: 30_000 } as const;
+
 /**
  * Common configuration for every AWS SDK client we build: explicit region, our user agent
- * (`guarded-deploy/<version>`) and adaptive retries (client-side rate limiting on throttling).
- * Endpoints come from the SDK's own AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> support.
+ * (`guarded-deploy/<version>`), adaptive retries (client-side rate limiting on throttling) and timeouts.
+ * Endpoints come from the SDK's own AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> support; with a custom
+ * endpoint S3 uses path-style addressing (emulators and proxies).
  */
 export interface ClientConfig {
   region: string;
   customUserAgent: [string, string][];
   retryMode: 'adaptive';
   maxAttempts: number;
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  forcePathStyle?: boolean;
 }
 
-export function clientConfig(region: string): ClientConfig {
+export function clientConfig(region: string, env: NodeJS.ProcessEnv = process.env): ClientConfig {
   return {
     region,
     customUserAgent: [[USER_AGENT_NAME, VERSION]],
     retryMode: 'adaptive',
     maxAttempts: 8,
+    requestHandler: {
+      connectionTimeout: AWS_TIMEOUTS.connectionTimeoutMs,
+      requestTimeout: AWS_TIMEOUTS.requestTimeoutMs,
+    },
+    ...(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {}),
   };
 }
 

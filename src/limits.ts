@@ -1,0 +1,19 @@
+/**
+ * GitHub's size limits, in one place. Everything that leaves the process is capped by `src/outbound.ts`
+ * against these numbers; renderers that fit content (the plan) read them from here too.
+ */
+export const GITHUB_LIMITS = {
+  /** Issue / pull-request comment body, in characters (GitHub rejects longer bodies). */
+  commentChars: 65_536,
+  /** Job summary per step, in bytes. */
+  summaryBytes: 1_048_576,
+  /** One step output value, in bytes (GitHub keeps at most 1 MiB of outputs per job). */
+  outputBytes: 1_048_576,
+  /** One annotation (`::error::`, `::warning::`) message, in characters; longer ones are cut by GitHub. */
+  annotationChars: 4_096,
+  /** One log line we print, in characters (longer lines are folded by the runner and hard to read). */
+  logLineChars: 16_384,
+} as const;
+
+/** Room kept free in a comment for the sticky marker and the truncation note. */
+export const COMMENT_RESERVE = 1_024;

@@ -1,0 +1,145 @@
+/**
+ * The one entry contract. Every action exports `runWith(rt: Runtime): Promise<Outcome>` and takes every
+ * dependency from the Runtime: inputs, environment, the outbound channel (logger, masker, outputs, summary,
+ * comments, reports), clock, AWS and GitHub client factories, and cancellation. Only an action's `main.ts`
+ * builds the real one (`realRuntime`); tests build fakes (`test/helpers/runtime.ts`).
+ */
+import fs from 'node:fs/promises';
+import * as core from '@actions/core';
+import { clientConfig, type ClientConfig } from './aws';
+import { installCancellation, type Cancellation, type CancellationController } from './cancel';
+import { realClock, type Clock } from './clock';
+import { CancelledError } from './errors';
+import { envInputs, type InputGetter } from './inputs';
+import type { Logger } from './log';
+import { Outbound, type OutboundSink } from './outbound';
+import type { Octokit } from './pr-comment';
+import type { InitializeHandlerOptions, InitializeMiddleware, MetadataBearer } from '@smithy/types';
+
+/** Commands a cleanup may still send after cancellation; every other call is refused. */
+const ALLOWED_AFTER_CANCEL = /^(Describe|List|Get|Head)|^DeleteChangeSet/;
+
+/** The smallest view of an AWS SDK v3 client the factory needs. */
+export interface AwsClientLike {
+  middlewareStack: {
+    add(
+      mw: InitializeMiddleware<object, MetadataBearer>,
+      options: InitializeHandlerOptions & { name: string; override?: boolean },
+    ): void;
+  };
+}
+
+export type AwsClientClass<C> = new (config: ClientConfig & Record<string, unknown>) => C;
+
+/** Builds AWS clients: our config (region, user agent, retries, timeouts) and the cancellation guard. */
+export type AwsFactory = <C extends AwsClientLike>(
+  Client: AwsClientClass<C>,
+  region: string,
+  extra?: Record<string, unknown>,
+) => C;
+
+/** Builds the GitHub client (loaded on demand: Octokit is a large chunk most runs never need). */
+export type GitHubFactory = (token: string) => Promise<Octokit>;
+
+export interface Runtime {
+  /** The action's name (`deploy-stack`, …): log groups, messages and the cancellation note use it. */
+  action: string;
+  inputs: InputGetter;
+  env: NodeJS.ProcessEnv;
+  /** The one outbound channel: logger, secret registry, outputs, summary, comment bodies, reports. */
+  out: Outbound;
+  /** The same object as `out`, typed as the logger domain code takes. */
+  log: Logger;
+  clock: Clock;
+  aws: AwsFactory;
+  github: GitHubFactory;
+  cancel: Cancellation;
+}
+
+/**
+ * Wrap a client so that, once the job is cancelled, it refuses every call a cleanup does not need (no
+ * ExecuteChangeSet after a SIGINT, whatever was in flight when it came).
+ */
+export function guardClient<C extends AwsClientLike>(client: C, cancel: Cancellation): C {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (
+        cancel.cancelled &&
+        !ALLOWED_AFTER_CANCEL.test(context.commandName?.replace(/Command$/, '') ?? '')
+      ) {
+        throw new CancelledError(
+          `cancelled (${cancel.reason}); ${context.commandName ?? 'the call'} was not sent`,
+        );
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'guardedDeployCancellation', override: true },
+  );
+  return client;
+}
+
+/** The AWS factory every runtime uses (tests too: aws-sdk-client-mock replaces `send` on the prototype). */
+export function awsFactory(cancel: Cancellation, env: NodeJS.ProcessEnv): AwsFactory {
+  return (Client, region, extra = {}) =>
+    guardClient(new Client({ ...clientConfig(region, env), ...extra }), cancel);
+}
+
+/** The runner's writers: stdout, workflow commands, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY. */
+export function runnerSink(env: NodeJS.ProcessEnv): OutboundSink {
+  return {
+    debugEnabled: env.RUNNER_DEBUG === '1',
+    line: (text) => core.info(text),
+    command: (name, message) => {
+      switch (name) {
+        case 'warning':
+          return core.warning(message);
+        case 'error':
+          return core.error(message);
+        case 'debug':
+          return core.debug(message);
+        case 'group':
+          return core.startGroup(message);
+        case 'endgroup':
+          return core.endGroup();
+        case 'add-mask':
+          return core.setSecret(message);
+      }
+    },
+    output: (name, value) => core.setOutput(name, value),
+    summary: async (markdown) => {
+      const file = env.GITHUB_STEP_SUMMARY;
+      if (!file) return;
+      await fs.appendFile(file, markdown.endsWith('\n') ? markdown : `${markdown}\n`);
+    },
+    file: (path, content) => fs.writeFile(path, content, { mode: 0o600 }),
+  };
+}
+
+/** The real runtime. Only actions' main.ts call this. */
+export function realRuntime(
+  action: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Runtime & {
+  cancel: CancellationController;
+} {
+  const out = new Outbound(runnerSink(env));
+  const cancel = installCancellation({
+    action,
+    clock: realClock,
+    proc: process,
+    log: out,
+    summary: (md) => out.summary(md),
+    exit: (code) => process.exit(code),
+  });
+  return {
+    action,
+    inputs: envInputs,
+    env,
+    out,
+    log: out,
+    clock: realClock,
+    aws: awsFactory(cancel, env),
+    github: async (token) => (await import('./pr-comment')).createOctokit(token, env.GITHUB_API_URL),
+    cancel,
+  };
+}
