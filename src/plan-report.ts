@@ -3,9 +3,9 @@
  * plan as a sticky PR comment (L2: any failure is a warning, never a failed deploy).
  */
 import fs from 'node:fs';
-import type { Logger } from './log';
 import type { DestructiveChange, PlanResult } from './plan';
-import type { CommentMode, Octokit } from './pr-comment';
+import type { CommentMode } from './pr-comment';
+import type { Runtime } from './runtime';
 
 /** Destructive changes that are not allow-listed. */
 export function blockingDestructive(plan: Pick<PlanResult, 'destructive'>): DestructiveChange[] {
@@ -39,22 +39,24 @@ export interface PostCommentOptions {
   action: string;
   stack: string;
   environment?: string;
+  /** The rendered body (the outbound channel redacts and caps it). */
   body: string;
-  log: Logger;
-  env?: NodeJS.ProcessEnv;
-  /** Tests inject an Octokit; the runner builds one from the token. */
-  octokit?: Octokit;
 }
 
-/** Post or update the sticky plan comment for (action, stack, environment). Never throws. */
+/**
+ * Post or update the sticky plan comment for (action, stack, environment). Never throws. The body goes
+ * through the runtime's outbound channel (redacted, capped at GitHub's limit) and the client comes from the
+ * runtime's GitHub factory.
+ */
 export async function postPlanComment(
+  rt: Pick<Runtime, 'out' | 'env' | 'github'>,
   o: PostCommentOptions,
 ): Promise<{ url?: string; action?: string } | undefined> {
-  const env = o.env ?? process.env;
+  const env = rt.env;
   try {
     if (o.mode === 'never') return undefined;
     // Loaded on demand: Octokit is a large part of the bundle, and most runs post no comment.
-    const { createOctokit, resolveCommentTarget, upsertStickyComment } = await import('./pr-comment');
+    const { resolveCommentTarget, upsertStickyComment } = await import('./pr-comment');
     let payload: Record<string, unknown> | undefined;
     if (env.GITHUB_EVENT_PATH && fs.existsSync(env.GITHUB_EVENT_PATH)) {
       try {
@@ -63,7 +65,7 @@ export async function postPlanComment(
         payload = undefined;
       }
     }
-    const octokit = o.octokit ?? (o.token ? createOctokit(o.token, env.GITHUB_API_URL) : undefined);
+    const octokit = o.token ? await rt.github(o.token) : undefined;
     const t = await resolveCommentTarget({
       mode: o.mode,
       token: o.token,
@@ -74,8 +76,8 @@ export async function postPlanComment(
       octokit,
     });
     if (!t.target || !octokit) {
-      if (t.warning) o.log.warning(`PR comment skipped: ${t.reason}`);
-      else o.log.debug(`PR comment skipped: ${t.reason}`);
+      if (t.warning) rt.out.warning(`PR comment skipped: ${t.reason}`);
+      else rt.out.debug(`PR comment skipped: ${t.reason}`);
       return undefined;
     }
     const r = await upsertStickyComment({
@@ -85,13 +87,13 @@ export async function postPlanComment(
       issueNumber: t.target.issueNumber,
       marker: { action: o.action, stack: o.stack, environment: o.environment },
       body: o.body,
-      log: o.log,
+      out: rt.out,
       fromFork: t.target.fromFork,
     });
-    if (r) o.log.info(`Plan comment ${r.action} on #${t.target.issueNumber}${r.url ? `: ${r.url}` : ''}.`);
+    if (r) rt.out.info(`Plan comment ${r.action} on #${t.target.issueNumber}${r.url ? `: ${r.url}` : ''}.`);
     return r;
   } catch (e) {
-    o.log.warning(`PR comment failed: ${(e as Error).message}. The step result is unaffected.`);
+    rt.out.warning(`PR comment failed: ${(e as Error).message}. The step result is unaffected.`);
     return undefined;
   }
 }

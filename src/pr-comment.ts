@@ -6,13 +6,11 @@
 import fs from 'node:fs';
 import { getOctokit } from '@actions/github';
 import { errorMessage } from './errors';
-import type { Logger } from './log';
+import type { Outbound } from './outbound';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 export type CommentMode = 'auto' | 'always' | 'never';
 
-/** GitHub rejects issue/PR comment bodies longer than this many characters. */
-export const MAX_COMMENT_CHARS = 65_536;
 
 /** The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. */
 export function createOctokit(
@@ -200,20 +198,6 @@ export function markerFor(m: CommentMarker): string {
   return `<!-- guarded-deploy:${markerPart(m.action)}:${markerPart(m.stack)}:${markerPart(m.environment)} -->`;
 }
 
-/** Marker + body, cut at a line break (with a note) so the whole comment stays ≤ 65,536 characters. */
-export function commentBody(marker: string, body: string, max = MAX_COMMENT_CHARS): string {
-  const full = `${marker}\n${body}`;
-  if (full.length <= max) return full;
-  const note =
-    '\n\n_… cut to fit the 65,536-character comment limit; the full text is in the job summary._\n';
-  let cut = full.slice(0, max - note.length);
-  const nl = cut.lastIndexOf('\n');
-  if (nl > marker.length) cut = cut.slice(0, nl);
-  // Never leave half a surrogate pair.
-  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
-  return cut + note;
-}
-
 export interface UpsertOptions {
   octokit: Octokit;
   owner: string;
@@ -221,7 +205,8 @@ export interface UpsertOptions {
   issueNumber: number;
   marker: CommentMarker;
   body: string;
-  log: Logger;
+  /** The outbound channel: it redacts and caps the body, and logs. */
+  out: Outbound;
   fromFork?: boolean;
 }
 
@@ -261,7 +246,7 @@ export async function upsertStickyComment(o: UpsertOptions): Promise<UpsertResul
   const subject = `${o.marker.action} ${o.marker.stack}${o.marker.environment ? ` (${o.marker.environment})` : ''}`;
   try {
     const marker = markerFor(o.marker);
-    const body = commentBody(marker, o.body);
+    const body = o.out.comment(o.body, `${marker}\n`);
     let found: { id: number } | undefined;
     let duplicates = 0;
     for await (const page of o.octokit.paginate.iterator(o.octokit.rest.issues.listComments, {
@@ -277,7 +262,7 @@ export async function upsertStickyComment(o: UpsertOptions): Promise<UpsertResul
       }
     }
     if (duplicates > 0)
-      o.log.debug(
+      o.out.debug(
         `${duplicates} more comment(s) on ${where} carry the marker for ${subject}; updating the first`,
       );
     if (found) {
@@ -287,7 +272,7 @@ export async function upsertStickyComment(o: UpsertOptions): Promise<UpsertResul
         comment_id: found.id,
         body,
       });
-      o.log.info(`Updated the plan comment for ${subject} on ${where}: ${res.data.html_url ?? res.data.id}`);
+      o.out.info(`Updated the plan comment for ${subject} on ${where}: ${res.data.html_url ?? res.data.id}`);
       return { id: res.data.id, action: 'updated', url: res.data.html_url };
     }
     const res = await o.octokit.rest.issues.createComment({
@@ -296,11 +281,11 @@ export async function upsertStickyComment(o: UpsertOptions): Promise<UpsertResul
       issue_number: o.issueNumber,
       body,
     });
-    o.log.info(`Posted the plan comment for ${subject} on ${where}: ${res.data.html_url ?? res.data.id}`);
+    o.out.info(`Posted the plan comment for ${subject} on ${where}: ${res.data.html_url ?? res.data.id}`);
     return { id: res.data.id, action: 'created', url: res.data.html_url };
   } catch (e) {
     try {
-      o.log.warning(`${subject}: ${commentFailureMessage(e, where, o.fromFork)}`);
+      o.out.warning(`${subject}: ${commentFailureMessage(e, where, o.fromFork)}`);
     } catch {
       // A logger failure must not fail the deploy either.
     }
