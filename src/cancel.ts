@@ -111,7 +111,7 @@ export function describeCleanups(action: string, why: string, reports: readonly 
 }
 
 export interface SignalProcess {
-  once(event: 'SIGINT' | 'SIGTERM', fn: (sig: NodeJS.Signals) => void): unknown;
+  on(event: 'SIGINT' | 'SIGTERM', fn: (sig: NodeJS.Signals) => void): unknown;
   removeListener(event: 'SIGINT' | 'SIGTERM', fn: (sig: NodeJS.Signals) => void): unknown;
 }
 
@@ -131,10 +131,9 @@ export interface SignalOptions extends CancellationOptions {
 export function installCancellation(o: SignalOptions): CancellationController {
   const ctl = createCancellation(o);
   let handling = false;
+  // Listeners stay installed until the cleanups are done: a second signal (the runner's SIGTERM after
+  // SIGINT) is absorbed instead of killing the process mid-cleanup.
   const onSignal = (sig: NodeJS.Signals): void => {
-    // Re-arm so a second signal does not kill the process before cleanups are done.
-    o.proc.once('SIGINT', onSignal);
-    o.proc.once('SIGTERM', onSignal);
     if (handling) return;
     handling = true;
     void ctl
@@ -153,8 +152,8 @@ export function installCancellation(o: SignalOptions): CancellationController {
     o.proc.removeListener('SIGINT', onSignal);
     o.proc.removeListener('SIGTERM', onSignal);
   };
-  o.proc.once('SIGINT', onSignal);
-  o.proc.once('SIGTERM', onSignal);
+  o.proc.on('SIGINT', onSignal);
+  o.proc.on('SIGTERM', onSignal);
   return {
     ...ctl,
     get cancelled() {

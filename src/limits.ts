@@ -2,7 +2,15 @@
  * GitHub's size limits, in one place. Everything that leaves the process is capped by `src/outbound.ts`
  * against these numbers; renderers that fit content (the plan) read them from here too.
  */
-export const GITHUB_LIMITS = {
+export interface Limits {
+  commentChars: number;
+  summaryBytes: number;
+  outputBytes: number;
+  annotationChars: number;
+  logLineChars: number;
+}
+
+export const GITHUB_LIMITS: Readonly<Limits> = {
   /** Issue / pull-request comment body, in characters (GitHub rejects longer bodies). */
   commentChars: 65_536,
   /** Job summary per step, in bytes. */
@@ -13,7 +21,7 @@ export const GITHUB_LIMITS = {
   annotationChars: 4_096,
   /** One log line we print, in characters (longer lines are folded by the runner and hard to read). */
   logLineChars: 16_384,
-} as const;
+};
 
 /** Room kept free in a comment for the sticky marker and the truncation note. */
 export const COMMENT_RESERVE = 1_024;

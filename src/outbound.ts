@@ -12,7 +12,7 @@
  * runner) and the test helpers implement `OutboundSink`; actions never write to stdout, files or the
  * runner's commands directly.
  */
-import { GITHUB_LIMITS } from './limits';
+import { GITHUB_LIMITS, type Limits } from './limits';
 import { neutraliseCommands } from './escape';
 import type { Logger } from './log';
 import { REDACTED, Redactor } from './secrets';
@@ -75,12 +75,12 @@ export function capText(
 }
 
 export interface OutboundOptions {
-  limits?: Partial<typeof GITHUB_LIMITS>;
+  limits?: Partial<Limits>;
 }
 
 export class Outbound implements Logger {
   private readonly redactor = new Redactor();
-  private readonly limits: typeof GITHUB_LIMITS;
+  private readonly limits: Limits;
   /** Outputs written so far (name → value as written). */
   readonly outputs: Record<string, string> = {};
 

@@ -14,19 +14,13 @@ import { envInputs, type InputGetter } from './inputs';
 import type { Logger } from './log';
 import { Outbound, type OutboundSink } from './outbound';
 import type { Octokit } from './pr-comment';
-import type { InitializeHandlerOptions, InitializeMiddleware, MetadataBearer } from '@smithy/types';
 
 /** Commands a cleanup may still send after cancellation; every other call is refused. */
 const ALLOWED_AFTER_CANCEL = /^(Describe|List|Get|Head)|^DeleteChangeSet/;
 
 /** The smallest view of an AWS SDK v3 client the factory needs. */
 export interface AwsClientLike {
-  middlewareStack: {
-    add(
-      mw: InitializeMiddleware<object, MetadataBearer>,
-      options: InitializeHandlerOptions & { name: string; override?: boolean },
-    ): void;
-  };
+  send(command: object, ...rest: unknown[]): Promise<unknown>;
 }
 
 export type AwsClientClass<C> = new (config: ClientConfig & Record<string, unknown>) => C;
@@ -56,25 +50,28 @@ export interface Runtime {
   cancel: Cancellation;
 }
 
+/** `ExecuteChangeSetCommand` for an SDK v3 command instance (class names survive our ncc bundles). */
+export function commandName(command: object): string {
+  return (command as { constructor?: { name?: string } }).constructor?.name ?? '';
+}
+
 /**
  * Wrap a client so that, once the job is cancelled, it refuses every call a cleanup does not need (no
- * ExecuteChangeSet after a SIGINT, whatever was in flight when it came).
+ * ExecuteChangeSet after a SIGINT, whatever was in flight when it came). The wrapper is an own `send` that
+ * calls the prototype's at call time, so aws-sdk-client-mock (which stubs the prototype) sees the guard too.
  */
 export function guardClient<C extends AwsClientLike>(client: C, cancel: Cancellation): C {
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (
-        cancel.cancelled &&
-        !ALLOWED_AFTER_CANCEL.test(context.commandName?.replace(/Command$/, '') ?? '')
-      ) {
-        throw new CancelledError(
-          `cancelled (${cancel.reason}); ${context.commandName ?? 'the call'} was not sent`,
-        );
-      }
-      return next(args);
-    },
-    { step: 'initialize', name: 'guardedDeployCancellation', override: true },
-  );
+  const guarded = (command: object, ...rest: unknown[]): Promise<unknown> => {
+    const name = commandName(command);
+    if (cancel.cancelled && !ALLOWED_AFTER_CANCEL.test(name.replace(/Command$/, ''))) {
+      return Promise.reject(
+        new CancelledError(`cancelled (${cancel.reason}); ${name || 'the call'} was not sent`),
+      );
+    }
+    const proto = Object.getPrototypeOf(client) as AwsClientLike;
+    return proto.send.call(client, command, ...rest);
+  };
+  Object.defineProperty(client, 'send', { value: guarded, writable: true, configurable: true });
   return client;
 }
 
