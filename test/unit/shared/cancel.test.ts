@@ -41,7 +41,7 @@ function realishClock(): Clock {
 }
 
 describe('cancellation helper', () => {
-  it('runs every registered cleanup exactly once, even when cancelled twice (SIGINT then SIGTERM)', async () => {
+  it('K1: runs every registered cleanup exactly once, even when cancelled twice (SIGINT then SIGTERM)', async () => {
     const ctl = createCancellation({ clock: fakeClock() });
     let runs = 0;
     ctl.onCancel('change set A', async () => {
@@ -56,7 +56,7 @@ describe('cancellation helper', () => {
     expect(ctl.signal.aborted).toBe(true);
   });
 
-  it('an unregistered cleanup does not run', async () => {
+  it('K1: an unregistered cleanup does not run', async () => {
     const ctl = createCancellation({ clock: fakeClock() });
     let ran = false;
     const off = ctl.onCancel('x', async () => {
@@ -81,7 +81,7 @@ describe('cancellation helper', () => {
     ]);
   });
 
-  it('a cleanup that throws is reported as failed, the others still run', async () => {
+  it('K1: a cleanup that throws is reported as failed, the others still run', async () => {
     const ctl = createCancellation({ clock: fakeClock() });
     ctl.onCancel('a', async () => {
       throw new Error('AccessDenied');
@@ -95,7 +95,7 @@ describe('cancellation helper', () => {
     expect(reports[0]?.detail).toMatch(/AccessDenied/);
   });
 
-  it('the cancellation line never claims more than was verified', () => {
+  it('K1: the cancellation line never claims more than was verified', () => {
     expect(describeCleanups('deploy-stack', 'SIGINT', [])).toBe(
       'deploy-stack: cancelled (SIGINT); there was nothing to clean up.',
     );
@@ -108,7 +108,7 @@ describe('cancellation helper', () => {
     expect(mixed).not.toMatch(/no change set was left behind/i);
   });
 
-  it('installCancellation: the first signal cleans up, reports, removes its listeners and exits 1; a second signal is absorbed', async () => {
+  it('K1: installCancellation: the first signal cleans up, reports, removes its listeners and exits 1; a second signal is absorbed', async () => {
     const proc = fakeProcess();
     const log = memoryLogger();
     const summaries: string[] = [];
@@ -142,7 +142,7 @@ describe('cancellation helper', () => {
     expect(proc.count()).toBe(0);
   });
 
-  it('dispose removes the listeners (a finished action leaves no handler behind)', () => {
+  it('K1: dispose removes the listeners (a finished action leaves no handler behind)', () => {
     const proc = fakeProcess();
     const ctl = installCancellation({
       action: 'x',
@@ -157,7 +157,7 @@ describe('cancellation helper', () => {
     expect(proc.count()).toBe(0);
   });
 
-  it('after cancellation the AWS client guard refuses mutating calls but lets a cleanup read and delete', async () => {
+  it('K1: after cancellation the AWS client guard refuses mutating calls but lets a cleanup read and delete', async () => {
     const cfn = mockClient(CloudFormationClient);
     cfn.on(DescribeStacksCommand).resolves({ Stacks: [] });
     cfn.on(DeleteChangeSetCommand).resolves({});

@@ -1,0 +1,92 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
+
+/**
+ * docs/failure-modes.md is the source of truth users read. Every row it marks guaranteed or partial must
+ * name test locations that really contain tests named after the ID (`it('M1: …')`, `describe('M1 …')`).
+ */
+const DOC = path.resolve('docs/failure-modes.md');
+
+interface Row {
+  id: string;
+  status: string;
+  proved: string[];
+}
+
+function rows(): Row[] {
+  const out: Row[] = [];
+  for (const line of fs.readFileSync(DOC, 'utf8').split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const id = /<\/a>([A-Z]\d)$/.exec(cells[1] ?? '')?.[1];
+    if (!id) continue;
+    out.push({
+      id,
+      status: cells[5] ?? '',
+      proved: [...(cells[6] ?? '').matchAll(/`([^`]+)`/g)].map((m) => m[1] as string),
+    });
+  }
+  return out;
+}
+
+function filesUnder(p: string): string[] {
+  const abs = path.resolve(p);
+  if (!fs.existsSync(abs)) return [];
+  if (fs.statSync(abs).isFile()) return [abs];
+  return fs
+    .readdirSync(abs, { recursive: true, encoding: 'utf8' })
+    .map((f) => path.join(abs, f))
+    .filter((f) => f.endsWith('.test.ts'));
+}
+
+function namesTest(file: string, id: string): boolean {
+  const text = fs.readFileSync(file, 'utf8');
+  return new RegExp(`(?:it|test|describe)(?:\\.each\\([\\s\\S]*?\\))?\\(\\s*['"\`]${id}[:( ×]`).test(text);
+}
+
+describe('docs/failure-modes.md', () => {
+  const all = rows();
+
+  it('lists every ID of the shared catalogue and every row has a known status', () => {
+    for (const id of [
+      'M1',
+      'C1',
+      'H5',
+      'H4',
+      'C2',
+      'C3',
+      'H1',
+      'H2',
+      'M4',
+      'L1',
+      'L2',
+      'L4',
+      'R1',
+      'R2',
+      'D1',
+      'D2',
+      'D3',
+      'N1',
+      'O1',
+      'P1',
+      'T1',
+      'X1',
+      'W1',
+      'S1',
+    ]) {
+      expect(all.map((r) => r.id)).toContain(id);
+    }
+    for (const r of all) expect(['guaranteed', 'partial', 'planned']).toContain(r.status);
+  });
+
+  for (const r of rows().filter((x) => x.status !== 'planned')) {
+    it(`${r.id}: every location it cites holds a test named after ${r.id}`, () => {
+      expect(r.proved.length).toBeGreaterThan(0);
+      for (const loc of r.proved) {
+        const files = filesUnder(loc);
+        expect({ loc, found: files.length > 0 }).toEqual({ loc, found: true });
+        expect({ loc, named: files.some((f) => namesTest(f, r.id)) }).toEqual({ loc, named: true });
+      }
+    });
+  }
+});
