@@ -76,11 +76,14 @@ export function capText(
 
 export interface OutboundOptions {
   limits?: Partial<Limits>;
+  /** Applied to error and warning annotations before they are written (links to failure-mode docs). */
+  annotate?: (message: string) => string;
 }
 
 export class Outbound implements Logger {
   private readonly redactor = new Redactor();
   private readonly limits: Limits;
+  private readonly annotate: (message: string) => string;
   /** Outputs written so far (name → value as written). */
   readonly outputs: Record<string, string> = {};
 
@@ -89,6 +92,7 @@ export class Outbound implements Logger {
     opts: OutboundOptions = {},
   ) {
     this.limits = { ...GITHUB_LIMITS, ...opts.limits };
+    this.annotate = opts.annotate ?? ((m) => m);
   }
 
   // ---- secrets -------------------------------------------------------------------------------------
@@ -133,11 +137,11 @@ export class Outbound implements Logger {
   }
 
   warning(msg: string): void {
-    this.sink.command('warning', this.safeAnnotation(msg));
+    this.sink.command('warning', this.safeAnnotation(this.annotate(String(msg))));
   }
 
   error(msg: string): void {
-    this.sink.command('error', this.safeAnnotation(msg));
+    this.sink.command('error', this.safeAnnotation(this.annotate(String(msg))));
   }
 
   debug(msg: string): void {

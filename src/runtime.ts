@@ -10,6 +10,7 @@ import { clientConfig, type ClientConfig } from './aws';
 import { installCancellation, type Cancellation, type CancellationController } from './cancel';
 import { realClock, type Clock } from './clock';
 import { CancelledError } from './errors';
+import { citeFailureModes } from './failure-modes';
 import { envInputs, type InputGetter } from './inputs';
 import type { Logger } from './log';
 import { Outbound, type OutboundSink } from './outbound';
@@ -119,7 +120,7 @@ export function realRuntime(
 ): Runtime & {
   cancel: CancellationController;
 } {
-  const out = new Outbound(runnerSink(env));
+  const out = new Outbound(runnerSink(env), { annotate: (m) => citeFailureModes(m, env) });
   const cancel = installCancellation({
     action,
     clock: realClock,

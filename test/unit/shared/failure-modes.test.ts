@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { FAILURE_MODE_IDS } from '../../../src/failure-modes';
 
 /**
  * docs/failure-modes.md is the source of truth users read. Every row it marks guaranteed or partial must
@@ -77,6 +78,10 @@ describe('docs/failure-modes.md', () => {
       expect(all.map((r) => r.id)).toContain(id);
     }
     for (const r of all) expect(['guaranteed', 'partial', 'planned']).toContain(r.status);
+  });
+
+  it('the IDs messages link to are exactly the rows of the page', () => {
+    expect([...FAILURE_MODE_IDS].sort()).toEqual(all.map((r) => r.id).sort());
   });
 
   for (const r of rows().filter((x) => x.status !== 'planned')) {

@@ -244,3 +244,25 @@ describe('secretForms', () => {
     }
   });
 });
+
+describe('failure-mode citations', () => {
+  it('an annotation that cites an ID links to its row in the action repository at the ref in use', async () => {
+    const { citeFailureModes } = await import('../../../src/failure-modes');
+    const env = {
+      GITHUB_ACTION_REPOSITORY: 'acme/guarded-deploy',
+      GITHUB_ACTION_REF: 'v1',
+      GITHUB_SERVER_URL: 'https://github.com',
+    };
+    const sink = memorySink();
+    const out = new Outbound(sink, { annotate: (m) => citeFailureModes(m, env) });
+    out.error('Refusing to execute change set x: 1 destructive change(s) (H2).');
+    expect(sink.commands.at(-1)?.message).toBe(
+      'Refusing to execute change set x: 1 destructive change(s) (H2). See https://github.com/acme/guarded-deploy/blob/v1/docs/failure-modes.md#h2.',
+    );
+    // Outside a `uses:` run (or with a hostile value) the link is the repository path.
+    expect(citeFailureModes('(R1)', { GITHUB_ACTION_REPOSITORY: 'a/b c' })).toBe(
+      '(R1) See docs/failure-modes.md#r1.',
+    );
+    expect(citeFailureModes('no id here, MD5 or M10', env)).toBe('no id here, MD5 or M10');
+  });
+});
