@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { InputError } from './errors';
 
@@ -5,8 +6,11 @@ import { InputError } from './errors';
 export type InputGetter = (name: string) => string;
 
 /** The runner's way: INPUT_<NAME> with spaces as underscores, upper-cased (same as @actions/core). */
-export const envInputs: InputGetter = (name) =>
-  (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+export function envInputGetter(env: NodeJS.ProcessEnv): InputGetter {
+  return (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+
+export const envInputs: InputGetter = envInputGetter(process.env);
 
 export function mapInputs(values: Record<string, string | undefined>): InputGetter {
   return (name) => (values[name] ?? '').trim();
@@ -112,17 +116,62 @@ export function workspaceRoot(env: NodeJS.ProcessEnv = process.env): string {
   return path.resolve(env.GITHUB_WORKSPACE || process.cwd());
 }
 
-/** Resolve a user path and refuse anything that escapes the workspace (`../../etc/passwd`, absolute paths elsewhere). */
+function isOutside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel);
+}
+
+/** The real path of `p`, or of its deepest existing ancestor joined with the rest (for paths not created yet). */
+function realPathOf(p: string): string {
+  const rest: string[] = [];
+  let cur = p;
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync(cur), ...rest.reverse());
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ELOOP') throw new InputError(`'${printable(p)}' is a loop of symbolic links.`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw e;
+      // A dangling symbolic link: follow its target lexically, so a link to a missing outside file is caught.
+      let link: string | undefined;
+      try {
+        link = fs.readlinkSync(cur);
+      } catch {
+        link = undefined;
+      }
+      if (link !== undefined) {
+        cur = path.resolve(path.dirname(cur), link);
+        continue;
+      }
+      const parent = path.dirname(cur);
+      if (parent === cur) return path.join(cur, ...rest.reverse());
+      rest.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+/**
+ * Resolve a user path and refuse anything that escapes the workspace: `../../etc/passwd`, absolute paths
+ * elsewhere, and (X1) symbolic links — at any depth, dangling or not — whose target is outside. Returns the
+ * real path, so what is read later is what was checked.
+ */
 export function resolveInWorkspace(p: string, input: string, root = workspaceRoot()): string {
   if (p.includes('\0')) throw new InputError(`Input '${input}' contains a NUL byte.`);
   const abs = path.resolve(root, p);
-  const rel = path.relative(root, abs);
-  if (rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
+  if (isOutside(root, abs)) {
     throw new InputError(
       `Input '${input}' must be a path inside the workspace (${root}), got '${printable(p)}'.`,
     );
   }
-  return abs;
+  const realRoot = realPathOf(root);
+  const real = realPathOf(abs);
+  if (isOutside(realRoot, real)) {
+    throw new InputError(
+      `Input '${input}' must be a path inside the workspace (${root}), but '${printable(p)}' is a symbolic link (or lies under one) that leads outside it, to ${printable(real)} (X1).`,
+    );
+  }
+  return real;
 }
 
 /** Show a bad value safely in one line: control characters escaped, long values cut. */

@@ -11,7 +11,7 @@ import { installCancellation, type Cancellation, type CancellationController } f
 import { realClock, type Clock } from './clock';
 import { CancelledError } from './errors';
 import { citeFailureModes } from './failure-modes';
-import { envInputs, type InputGetter } from './inputs';
+import { envInputGetter, type InputGetter } from './inputs';
 import type { Logger } from './log';
 import { Outbound, type OutboundSink } from './outbound';
 import type { Octokit } from './pr-comment';
@@ -131,7 +131,7 @@ export function realRuntime(
   });
   return {
     action,
-    inputs: envInputs,
+    inputs: envInputGetter(env),
     env,
     out,
     log: out,
