@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { motoAvailable, startMoto } from './moto.mjs';
 
-const which = process.argv[2] ?? 'all'; // all | unit | integration | dist
+const which = process.argv[2] ?? 'all'; // all | unit | integration | dist | adversarial
 // Optional path patterns after the kind narrow the run (e.g. `node scripts/test.mjs unit test/unit/helm-guard`).
 const only = process.argv.slice(3);
 const jestBin = path.resolve('node_modules/jest/bin/jest.js');
@@ -64,7 +64,7 @@ try {
     failed += r.failed;
     if (r.code !== 0) code = r.code;
   }
-  if (which === 'all' || which === 'integration' || which === 'dist') {
+  if (which === 'all' || which === 'integration' || which === 'dist' || which === 'adversarial') {
     if (!motoAvailable()) {
       console.error(
         'moto server not found: `python3 -m moto.server` is required for integration and dist tests.',
@@ -73,7 +73,7 @@ try {
     }
     moto = await startMoto();
     console.log(`moto server started at ${moto.endpoint}`);
-    const roots = which === 'all' ? ['test/integration', 'test/dist'] : [`test/${which}`];
+    const roots = which === 'all' ? ['test/integration', 'test/dist', 'test/adversarial'] : [`test/${which}`];
     const r = await runJest('integration', roots, { GD_MOTO_ENDPOINT: moto.endpoint });
     passed += r.passed;
     failed += r.failed;

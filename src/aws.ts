@@ -14,7 +14,7 @@ export interface ClientConfig {
   customUserAgent: [string, string][];
   retryMode: 'adaptive';
   maxAttempts: number;
-  requestHandler: { connectionTimeout: number; requestTimeout: number };
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true };
   forcePathStyle?: boolean;
 }
 
@@ -27,6 +27,9 @@ export function clientConfig(region: string, env: NodeJS.ProcessEnv = process.en
     requestHandler: {
       connectionTimeout: AWS_TIMEOUTS.connectionTimeoutMs,
       requestTimeout: AWS_TIMEOUTS.requestTimeoutMs,
+      // Without this, @smithy/node-http-handler only logs a warning when requestTimeout passes and the call
+      // waits forever on a connection that was accepted but never answered (T1).
+      throwOnRequestTimeout: true,
     },
     ...(env.AWS_ENDPOINT_URL || env.AWS_ENDPOINT_URL_S3 ? { forcePathStyle: true } : {}),
   };
