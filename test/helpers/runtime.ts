@@ -90,13 +90,23 @@ export interface FakeRuntimeOptions {
   failSummary?: boolean;
   failFiles?: boolean;
   octokit?: Octokit;
+  /** The cancellation cleanup deadline in real milliseconds (default 2 s). */
+  cancelDeadlineMs?: number;
 }
 
 export function fakeRuntime(o: FakeRuntimeOptions = {}): FakeRuntime {
   const sink = memorySink({ debug: o.debug, failSummary: o.failSummary, failFiles: o.failFiles });
   const out = new Outbound(sink);
   const clock = fakeClock(o.start ?? Date.parse('2026-06-01T00:00:00Z'));
-  const cancel = createCancellation({ clock });
+  // The cleanup deadline runs on real time (an unref'd timer): with the instant fake clock every cleanup that
+  // awaits a (mocked) AWS call would lose the race against its own deadline.
+  const cancel = createCancellation({
+    clock: {
+      now: () => Date.now(),
+      sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref()),
+    },
+    deadlineMs: o.cancelDeadlineMs ?? 2_000,
+  });
   const env = o.env ?? {};
   return {
     action: o.action ?? 'test-action',
