@@ -17,11 +17,10 @@ import {
   GetTemplateSummaryCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { fakeClock } from '../../../src/clock';
-import { mapInputs } from '../../../src/inputs';
-import { memoryLogger, type MemoryLogger } from '../../../src/log';
-import { runWith, type RunResult, type Runtime } from '../../../actions/drift-check/src/main';
+import type { Octokit } from '../../../src/pr-comment';
+import { runWith, type DriftCheckFailed, type DriftOutcome } from '../../../actions/drift-check/src/run';
 import { changeSetId, type DriftScenario } from '../../fixtures/drift';
+import { fakeRuntime, type FakeRuntime, type MemorySink } from '../../helpers/runtime';
 
 export const cfn = mockClient(CloudFormationClient);
 
@@ -190,13 +189,21 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   };
 }
 
+/** The recorded log, as the old memory logger showed it (`::group::title`, `::endgroup::`, plain lines). */
+export interface HarnessLog {
+  text(): string;
+  readonly lines: string[];
+}
+
 export interface Harness {
-  log: MemoryLogger;
+  rt: FakeRuntime;
+  sink: MemorySink;
+  log: HarnessLog;
+  /** Values registered with the runner (`::add-mask::`), every form of every secret. */
   masked: string[];
-  outputs: Record<string, string | number | boolean | undefined>;
+  outputs: Record<string, string>;
   summary: string[];
   runnerTemp: string;
-  rt: Runtime;
 }
 
 export function workspace(files: Record<string, string> = {}): string {
@@ -205,18 +212,23 @@ export function workspace(files: Record<string, string> = {}): string {
   return dir;
 }
 
-export function harness(inputs: Record<string, string>, env: Record<string, string> = {}): Harness {
+export interface HarnessOptions {
+  octokit?: Octokit;
+  debug?: boolean;
+  failSummary?: boolean;
+  failFiles?: boolean;
+}
+
+/** A fake runtime for drift-check: inputs, the usual runner environment, every byte recorded in `sink`. */
+export function harness(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Harness {
   const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-drift-tmp-'));
-  const h: Harness = {
-    log: memoryLogger(),
-    masked: [],
-    outputs: {},
-    summary: [],
-    runnerTemp,
-    rt: undefined as unknown as Runtime,
-  };
-  h.rt = {
-    get: mapInputs(inputs),
+  const rt = fakeRuntime({
+    action: 'drift-check',
+    inputs,
     env: {
       AWS_REGION: 'us-east-1',
       RUNNER_TEMP: runnerTemp,
@@ -224,23 +236,36 @@ export function harness(inputs: Record<string, string>, env: Record<string, stri
       GITHUB_RUN_ATTEMPT: '1',
       ...env,
     },
-    log: h.log,
-    clock: fakeClock(1_700_000_000_000),
-    mask: (s) => void h.masked.push(s),
-    cfn: () => new CloudFormationClient({ region: 'us-east-1' }),
-    summary: async (md) => void h.summary.push(md),
-    setOutputs: (o) => Object.assign(h.outputs, o),
+    start: 1_700_000_000_000,
+    ...options,
+  });
+  const sink = rt.sink;
+  return {
+    rt,
+    sink,
+    log: {
+      text: () => sink.text(),
+      get lines() {
+        return sink.text().split('\n');
+      },
+    },
+    masked: sink.masks,
+    outputs: sink.outputs,
+    summary: sink.summaries,
+    runnerTemp,
   };
-  return h;
 }
 
-/** Run the action; returns the result, or the thrown error with the result attached. */
+/** Run the action; returns the outcome, or the thrown error with the published outcome. */
 export async function runAction(
   h: Harness,
-): Promise<{ result?: RunResult; error?: Error & { result?: RunResult } }> {
+): Promise<{ result?: DriftOutcome; error?: Error & Partial<DriftCheckFailed> }> {
   try {
     return { result: await runWith(h.rt) };
   } catch (e) {
-    return { error: e as Error & { result?: RunResult }, result: (e as { result?: RunResult }).result };
+    return {
+      error: e as Error & Partial<DriftCheckFailed>,
+      result: (e as Partial<DriftCheckFailed>).outcome,
+    };
   }
 }
