@@ -9,10 +9,10 @@
 // seconds (= real seconds × SCALE).
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import type { Clock } from '../src/clock';
-import { mapInputs } from '../src/inputs';
-import type { Logger } from '../src/log';
-import { runWith } from '../actions/drift-check/src/main';
+import type { AwsFactory, Runtime } from '../src/runtime';
+import { runWith } from '../actions/drift-check/src/run';
 import { changeSetId, d2, type DriftScenario } from '../test/fixtures/drift';
+import { fakeRuntime } from '../test/helpers/runtime';
 
 const SCALE = 20;
 const DETECTION_MS = 2_000;
@@ -75,31 +75,24 @@ function fakeCfn(clock: Clock, scenarios: Map<string, DriftScenario>) {
   return { client: client as unknown as CloudFormationClient, calls };
 }
 
-const quiet: Logger = {
-  info: () => {},
-  warning: () => {},
-  error: () => {},
-  debug: () => {},
-  group: (_n, fn) => fn(),
-};
-
 async function once(stacks: number, concurrency: number) {
   const names = Array.from({ length: stacks }, (_, i) => `svc-${String(i).padStart(3, '0')}`);
   const clock = scaledClock();
   const { client, calls } = fakeCfn(clock, new Map(names.map((n) => [n, d2(n)])));
   const realStart = performance.now();
   const simStart = clock.now();
-  const r = await runWith({
-    get: mapInputs({ stacks: names.join('\n'), concurrency: String(concurrency), 'comment-on-pr': 'never' }),
-    env: { AWS_REGION: 'us-east-1', RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '1' },
-    log: quiet,
+  // The fake runtime records every byte in memory (no files, no stdout); the clock and AWS client are ours.
+  const rt: Runtime = {
+    ...fakeRuntime({
+      action: 'drift-check',
+      inputs: { stacks: names.join('\n'), concurrency: String(concurrency), 'comment-on-pr': 'never' },
+      env: { AWS_REGION: 'us-east-1', RUNNER_TEMP: '/tmp', GITHUB_RUN_ID: '1' },
+    }),
     clock,
-    mask: () => {},
-    cfn: () => client,
-    summary: async () => {},
-    setOutputs: () => {},
-  });
-  if (r.reports.some((x) => x.verdict !== 'drifted')) throw new Error('unexpected verdicts');
+    aws: (() => client) as unknown as AwsFactory,
+  };
+  const outcome = await runWith(rt);
+  if (outcome.results.some((result) => result.verdict !== 'drifted')) throw new Error('unexpected verdicts');
   const total = [...calls.values()].reduce((a, b) => a + b, 0);
   return {
     sim: (clock.now() - simStart) / 1000,

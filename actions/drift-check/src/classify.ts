@@ -50,29 +50,30 @@ export interface ClassifyOptions {
 }
 
 /** Canonical form for comparison: JSON values compare structurally (key order ignored), anything else as text. */
-export function canonical(v: string | undefined): string | undefined {
-  if (v === undefined) return undefined;
+export function canonical(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
   try {
-    return JSON.stringify(sortKeys(JSON.parse(v)));
+    return JSON.stringify(sortKeys(JSON.parse(value)));
   } catch {
-    return v;
+    return value;
   }
 }
 
-function sortKeys(x: unknown): unknown {
-  if (Array.isArray(x)) return x.map(sortKeys);
-  if (x && typeof x === 'object') {
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
     return Object.fromEntries(
-      Object.keys(x as Record<string, unknown>)
+      Object.keys(record)
         .sort()
-        .map((k) => [k, sortKeys((x as Record<string, unknown>)[k])]),
+        .map((key) => [key, sortKeys(record[key])]),
     );
   }
-  return x;
+  return value;
 }
 
-export function sameValue(a: string | undefined, b: string | undefined): boolean {
-  return canonical(a) === canonical(b);
+export function sameValue(left: string | undefined, right: string | undefined): boolean {
+  return canonical(left) === canonical(right);
 }
 
 /**
@@ -80,41 +81,48 @@ export function sameValue(a: string | undefined, b: string | undefined): boolean
  * live = Drift.ActualValue. Without it the property did not drift, so previous = live = BeforeValue (whichever
  * state BeforeValueFrom names). Proposed is always AfterValue (AfterValueFrom TEMPLATE).
  */
-export function threeWay(d: ResourceChangeDetail): {
+export function threeWay(detail: ResourceChangeDetail): {
   previous?: string;
   live?: string;
   proposed?: string;
   drifted: boolean;
 } {
-  const t = d.Target ?? {};
-  if (t.Drift) {
-    const { PreviousValue: previous, ActualValue: live } = t.Drift;
-    return { previous, live, proposed: t.AfterValue, drifted: !sameValue(previous, live) };
+  const target = detail.Target ?? {};
+  if (target.Drift) {
+    const { PreviousValue: previous, ActualValue: live } = target.Drift;
+    return { previous, live, proposed: target.AfterValue, drifted: !sameValue(previous, live) };
   }
-  return { previous: t.BeforeValue, live: t.BeforeValue, proposed: t.AfterValue, drifted: false };
+  return {
+    previous: target.BeforeValue,
+    live: target.BeforeValue,
+    proposed: target.AfterValue,
+    drifted: false,
+  };
 }
 
-export function verdictOf(d: ResourceChangeDetail): Verdict {
-  const t = d.Target ?? {};
-  const v = threeWay(d);
-  if (t.AttributeChangeType === 'SyncWithActual') return 'sync';
-  if (!v.drifted) return 'change';
-  if (sameValue(v.proposed, v.live)) return 'sync';
-  if (sameValue(v.proposed, v.previous)) return 'revert';
+/** The verdict for one changed property (see the table at the top of this file). */
+export function propertyVerdict(detail: ResourceChangeDetail): Verdict {
+  const values = threeWay(detail);
+  if (detail.Target?.AttributeChangeType === 'SyncWithActual') return 'sync';
+  if (!values.drifted) return 'change';
+  if (sameValue(values.proposed, values.live)) return 'sync';
+  if (sameValue(values.proposed, values.previous)) return 'revert';
   return 'overwrite';
 }
 
-function isNoEchoFed(d: ResourceChangeDetail, noEcho: ReadonlySet<string>): boolean {
+function isNoEchoFed(detail: ResourceChangeDetail, noEcho: ReadonlySet<string>): boolean {
   if (noEcho.size === 0) return false;
   return (
-    (d.ChangeSource === 'ParameterReference' && !!d.CausingEntity && noEcho.has(d.CausingEntity)) ||
-    (!!d.Target?.Name && noEcho.has(d.Target.Name))
+    (detail.ChangeSource === 'ParameterReference' &&
+      !!detail.CausingEntity &&
+      noEcho.has(detail.CausingEntity)) ||
+    (!!detail.Target?.Name && noEcho.has(detail.Target.Name))
   );
 }
 
-function propertyName(d: ResourceChangeDetail): string {
-  const t = d.Target ?? {};
-  return t.Name ?? t.Path ?? t.Attribute ?? '(resource)';
+function propertyName(detail: ResourceChangeDetail): string {
+  const target = detail.Target ?? {};
+  return target.Name ?? target.Path ?? target.Attribute ?? '(resource)';
 }
 
 /** Classify every property change of a drift-aware change set (all pages). Resources without drift are skipped. */
@@ -128,18 +136,18 @@ export function classifyChangeSet(
   const secretValues: string[] = [];
   let drifted = stackDriftStatus === 'DRIFTED';
   for (const change of changes) {
-    const rc = change.ResourceChange;
-    if (change.Type !== 'Resource' || !rc) continue;
-    const logicalId = rc.LogicalResourceId ?? '(unknown)';
-    const type = rc.ResourceType ?? '(unknown type)';
+    const resourceChange = change.ResourceChange;
+    if (change.Type !== 'Resource' || !resourceChange) continue;
+    const logicalId = resourceChange.LogicalResourceId ?? '(unknown)';
+    const type = resourceChange.ResourceType ?? '(unknown type)';
     const base = {
       logicalId,
       type,
-      physicalId: rc.PhysicalResourceId,
-      resourceDrift: rc.ResourceDriftStatus,
+      physicalId: resourceChange.PhysicalResourceId,
+      resourceDrift: resourceChange.ResourceDriftStatus,
     };
-    const details = rc.Details ?? [];
-    if (rc.ResourceDriftStatus === 'DELETED') {
+    const details = resourceChange.Details ?? [];
+    if (resourceChange.ResourceDriftStatus === 'DELETED') {
       drifted = true;
       rows.push({
         ...base,
@@ -153,47 +161,51 @@ export function classifyChangeSet(
       continue;
     }
     const resourceDrifted =
-      rc.ResourceDriftStatus === 'MODIFIED' ||
-      rc.Action === 'SyncWithActual' ||
+      resourceChange.ResourceDriftStatus === 'MODIFIED' ||
+      resourceChange.Action === 'SyncWithActual' ||
       details.some(
-        (d) => d.Target?.Drift !== undefined || d.Target?.AttributeChangeType === 'SyncWithActual',
+        (detail) =>
+          detail.Target?.Drift !== undefined || detail.Target?.AttributeChangeType === 'SyncWithActual',
       );
     if (!resourceDrifted) continue;
     drifted = true;
-    for (const d of details) {
-      const secret = isNoEchoFed(d, noEcho);
-      const v = threeWay(d);
-      if (secret) for (const x of [v.previous, v.live, v.proposed]) if (x && x !== MASK) secretValues.push(x);
+    for (const detail of details) {
+      const secret = isNoEchoFed(detail, noEcho);
+      const values = threeWay(detail);
+      if (secret)
+        for (const value of [values.previous, values.live, values.proposed])
+          if (value && value !== MASK) secretValues.push(value);
+      const shown = (value: string | undefined) => (secret && value !== undefined ? MASK : value);
       rows.push({
         ...base,
-        property: propertyName(d),
-        previous: secret && v.previous !== undefined ? MASK : v.previous,
-        live: secret && v.live !== undefined ? MASK : v.live,
-        proposed: secret && v.proposed !== undefined ? MASK : v.proposed,
-        verdict: verdictOf(d),
+        property: propertyName(detail),
+        previous: shown(values.previous),
+        live: shown(values.live),
+        proposed: shown(values.proposed),
+        verdict: propertyVerdict(detail),
         secret,
-        recreation: d.Target?.RequiresRecreation,
+        recreation: detail.Target?.RequiresRecreation,
       });
     }
   }
   const worst = new Map<string, number>();
-  for (const r of rows)
-    worst.set(r.logicalId, Math.min(worst.get(r.logicalId) ?? 99, VERDICT_ORDER.indexOf(r.verdict)));
+  for (const row of rows)
+    worst.set(row.logicalId, Math.min(worst.get(row.logicalId) ?? 99, VERDICT_ORDER.indexOf(row.verdict)));
   rows.sort(
-    (a, b) =>
-      (worst.get(a.logicalId) as number) - (worst.get(b.logicalId) as number) ||
-      (a.logicalId < b.logicalId ? -1 : a.logicalId > b.logicalId ? 1 : 0) ||
-      VERDICT_ORDER.indexOf(a.verdict) - VERDICT_ORDER.indexOf(b.verdict),
+    (first, second) =>
+      (worst.get(first.logicalId) as number) - (worst.get(second.logicalId) as number) ||
+      (first.logicalId < second.logicalId ? -1 : first.logicalId > second.logicalId ? 1 : 0) ||
+      VERDICT_ORDER.indexOf(first.verdict) - VERDICT_ORDER.indexOf(second.verdict),
   );
   const counts: Record<Verdict, number> = { overwrite: 0, revert: 0, sync: 0, recreate: 0, change: 0 };
-  for (const r of rows) counts[r.verdict]++;
+  for (const row of rows) counts[row.verdict]++;
   return { rows, counts, secretValues, drifted };
 }
 
 /** The worst verdict among one resource's rows. */
 export function resourceVerdict(rows: readonly PropertyRow[], logicalId: string): Verdict {
   let best = VERDICT_ORDER.length - 1;
-  for (const r of rows)
-    if (r.logicalId === logicalId) best = Math.min(best, VERDICT_ORDER.indexOf(r.verdict));
+  for (const row of rows)
+    if (row.logicalId === logicalId) best = Math.min(best, VERDICT_ORDER.indexOf(row.verdict));
   return VERDICT_ORDER[best] as Verdict;
 }

@@ -10,6 +10,7 @@ import {
   type DescribeStackDriftDetectionStatusCommandOutput,
   type StackResourceDrift,
 } from '@aws-sdk/client-cloudformation';
+import type { Cancellation } from '../../../src/cancel';
 import type { Clock } from '../../../src/clock';
 import { pollUntil, retry } from '../../../src/poll';
 
@@ -46,6 +47,8 @@ export interface DetectionResult {
 export interface DetectDeps {
   cfn: CloudFormationClient;
   clock: Clock;
+  /** Once the job is cancelled, polling stops at the next check. */
+  cancel?: Pick<Cancellation, 'throwIfCancelled'>;
 }
 
 const STATUS_ORDER = ['DELETED', 'MODIFIED', 'UNKNOWN', 'NOT_CHECKED', 'UNSUPPORTED', 'IN_SYNC'];
@@ -55,18 +58,18 @@ export function send<T>(clock: Clock, fn: () => Promise<T>): Promise<T> {
   return retry(fn, { clock });
 }
 
-export function toResourceDrift(d: StackResourceDrift): ResourceDrift {
+export function toResourceDrift(drift: StackResourceDrift): ResourceDrift {
   return {
-    logicalId: d.LogicalResourceId ?? '(unknown)',
-    type: d.ResourceType ?? '(unknown type)',
-    physicalId: d.PhysicalResourceId,
-    status: d.StackResourceDriftStatus ?? 'UNKNOWN',
-    reason: d.DriftStatusReason,
-    differences: (d.PropertyDifferences ?? []).map((p) => ({
-      path: p.PropertyPath ?? '',
-      expected: p.ExpectedValue,
-      actual: p.ActualValue,
-      difference: p.DifferenceType,
+    logicalId: drift.LogicalResourceId ?? '(unknown)',
+    type: drift.ResourceType ?? '(unknown type)',
+    physicalId: drift.PhysicalResourceId,
+    status: drift.StackResourceDriftStatus ?? 'UNKNOWN',
+    reason: drift.DriftStatusReason,
+    differences: (drift.PropertyDifferences ?? []).map((property) => ({
+      path: property.PropertyPath ?? '',
+      expected: property.ExpectedValue,
+      actual: property.ActualValue,
+      difference: property.DifferenceType,
     })),
   };
 }
@@ -89,10 +92,11 @@ export async function detectDrift(
     factor: 1.5,
     maxMs: 10_000,
     check: async () => {
-      const r = await cfn.send(
+      deps.cancel?.throwIfCancelled();
+      const status = await cfn.send(
         new DescribeStackDriftDetectionStatusCommand({ StackDriftDetectionId: detectionId }),
       );
-      return r.DetectionStatus === 'DETECTION_IN_PROGRESS' ? undefined : r;
+      return status.DetectionStatus === 'DETECTION_IN_PROGRESS' ? undefined : status;
     },
   });
   const resources: ResourceDrift[] = [];
@@ -113,8 +117,9 @@ export async function detectDrift(
     if (final.DetectionStatus !== 'DETECTION_FAILED') throw e;
   }
   resources.sort(
-    (a, b) =>
-      rank(a.status) - rank(b.status) || (a.logicalId < b.logicalId ? -1 : a.logicalId > b.logicalId ? 1 : 0),
+    (first, second) =>
+      rank(first.status) - rank(second.status) ||
+      (first.logicalId < second.logicalId ? -1 : first.logicalId > second.logicalId ? 1 : 0),
   );
   return {
     detectionId,
@@ -126,15 +131,15 @@ export async function detectDrift(
   };
 }
 
-function rank(s: string): number {
-  const i = STATUS_ORDER.indexOf(s);
-  return i < 0 ? STATUS_ORDER.length : i;
+function rank(status: string): number {
+  const index = STATUS_ORDER.indexOf(status);
+  return index < 0 ? STATUS_ORDER.length : index;
 }
 
 /** The detection found drift (a stack DRIFTED, or any MODIFIED/DELETED resource). */
-export function detectionDrifted(d: DetectionResult): boolean {
+export function detectionDrifted(detection: DetectionResult): boolean {
   return (
-    d.stackDriftStatus === 'DRIFTED' ||
-    d.resources.some((r) => r.status === 'MODIFIED' || r.status === 'DELETED')
+    detection.stackDriftStatus === 'DRIFTED' ||
+    detection.resources.some((resource) => resource.status === 'MODIFIED' || resource.status === 'DELETED')
   );
 }

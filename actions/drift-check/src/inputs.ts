@@ -104,11 +104,7 @@ export function changeSetNameFor(stack: string, env: NodeJS.ProcessEnv, now: num
 }
 
 /** Parse and validate every input (L1): any problem is one InputError, before any AWS call. */
-export function parseInputs(
-  get: InputGetter,
-  env: NodeJS.ProcessEnv = process.env,
-  now = Date.now(),
-): DriftInputs {
+export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: number): DriftInputs {
   const stacks = list(get, 'stacks', true);
   if (stacks.length === 0) throw new InputError("Input 'stacks' is required: one stack name per line.");
   if (stacks.length > MAX_STACKS) {
@@ -117,10 +113,10 @@ export function parseInputs(
     );
   }
   const seen = new Set<string>();
-  for (const s of stacks) {
-    validateStackName(s, 'stacks');
-    if (seen.has(s)) throw new InputError(`Input 'stacks' lists '${s}' twice.`);
-    seen.add(s);
+  for (const stack of stacks) {
+    validateStackName(stack, 'stacks');
+    if (seen.has(stack)) throw new InputError(`Input 'stacks' lists '${stack}' twice.`);
+    seen.add(stack);
   }
 
   const mode = oneOf(get, 'mode', MODES, DEFAULTS.mode);
@@ -146,7 +142,7 @@ export function parseInputs(
   const root = workspaceRoot(env);
   const templateValue = optional(get, 'template');
   const template = templateValue ? readTemplateInput(templateValue, root) : undefined;
-  let tParams: TemplateParameter[] | undefined;
+  let declaredParameters: TemplateParameter[] | undefined;
   if (template?.kind === 'file') {
     const size = Buffer.byteLength(template.body);
     if (size > MAX_TEMPLATE_BODY_BYTES) {
@@ -154,7 +150,7 @@ export function parseInputs(
         `The template is ${size} bytes, over CloudFormation's ${MAX_TEMPLATE_BODY_BYTES}-byte limit for inline templates: upload it to S3 and pass its https:// URL as 'template'.`,
       );
     }
-    tParams = templateParameters(parseTemplate(template.body));
+    declaredParameters = templateParameters(parseTemplate(template.body));
   }
 
   const parameterOverrides = parseParameterOverrides(
@@ -162,9 +158,11 @@ export function parseInputs(
     'parameter-overrides',
     root,
   );
-  if (tParams) {
-    const declared = new Set(tParams.map((p) => p.name));
-    const unknown = parameterOverrides.filter((o) => !declared.has(o.key)).map((o) => o.key);
+  if (declaredParameters) {
+    const declared = new Set(declaredParameters.map((parameter) => parameter.name));
+    const unknown = parameterOverrides
+      .filter((override) => !declared.has(override.key))
+      .map((override) => override.key);
     if (unknown.length)
       throw new InputError(
         `parameter-overrides name parameters the template does not declare: ${unknown.join(', ')}.`,
@@ -173,13 +171,13 @@ export function parseInputs(
 
   const capsRaw =
     optional(get, 'capabilities') === undefined ? [DEFAULTS.capabilities] : list(get, 'capabilities', true);
-  const capabilities = capsRaw.map((c) => {
-    if (!CAPABILITIES.includes(c)) {
+  const capabilities = capsRaw.map((capability) => {
+    if (!CAPABILITIES.includes(capability)) {
       throw new InputError(
-        `Input 'capabilities': unknown capability '${printable(c)}' (one of ${CAPABILITIES.join(', ')}).`,
+        `Input 'capabilities': unknown capability '${printable(capability)}' (one of ${CAPABILITIES.join(', ')}).`,
       );
     }
-    return c as Capability;
+    return capability as Capability;
   });
 
   const destructiveAllowList = parseDestructiveAllowList(get);
@@ -188,17 +186,17 @@ export function parseInputs(
   const region = validateRegion(optional(get, 'aws-region') ?? regionFromEnv(env));
 
   const changeSetNames: Record<string, string> = {};
-  for (const s of stacks) {
-    const name = changeSetNameFor(s, env, now);
+  for (const stack of stacks) {
+    const name = changeSetNameFor(stack, env, now);
     if (!CHANGE_SET_NAME.test(name))
-      throw new InputError(`Could not build a valid change set name for stack '${s}'.`);
-    changeSetNames[s] = name;
+      throw new InputError(`Could not build a valid change set name for stack '${stack}'.`);
+    changeSetNames[stack] = name;
   }
 
   return {
     stacks,
     template,
-    templateParameters: tParams,
+    templateParameters: declaredParameters,
     parameterOverrides,
     capabilities,
     mode,

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { createOctokit } from '../../../src/pr-comment';
 import { markerFor } from '../../../src/pr-comment';
-import { commentStackKey } from '../../../actions/drift-check/src/main';
+import { commentStackKey } from '../../../actions/drift-check/src/publish';
 import { start, type GitHubStub } from '../../helpers/github-stub';
 import {
   D1_TEMPLATE,
@@ -19,14 +19,19 @@ import {
   stack,
   type DriftScenario,
 } from '../../fixtures/drift';
-import { harness, install, runAction, workspace } from './harness';
+import { harness, install, runAction, workspace, type Harness } from './harness';
 
 const ALL = () => [d2(), d3(), noDrift(), detectionFailed(), notChecked()];
 
-function report(
-  path: string | undefined,
-): Record<string, unknown> & { stacks: Array<Record<string, unknown>> } {
-  return JSON.parse(fs.readFileSync(path as string, 'utf8'));
+/** The JSON report file the action wrote (through the outbound channel, recorded by the fake runtime). */
+function reportFile(h: Harness): string {
+  const file = h.sink.files[h.outputs['report-path'] as string];
+  if (file === undefined) throw new Error(`no report file at ${h.outputs['report-path']}`);
+  return file;
+}
+
+function report(h: Harness): Record<string, unknown> & { stacks: Array<Record<string, unknown>> } {
+  return JSON.parse(reportFile(h));
 }
 
 describe('drift-check flow', () => {
@@ -73,7 +78,7 @@ describe('drift-check flow', () => {
     expect(md).toContain('> [!CAUTION]');
     // the plan and the drift view are one document: the plan's own sections are there too
     expect(md).toMatch(/#### Modify \(1\)/);
-    const rep = report(h.outputs['report-path'] as string);
+    const rep = report(h);
     expect(rep.overwrites).toBe(1);
     expect(rep.stacks[0]).toMatchObject({
       stack: 'orders-prod',
@@ -95,7 +100,7 @@ describe('drift-check flow', () => {
         stackDriftStatus: 'DRIFTED',
       },
     });
-    expect(result?.reports[0]!.detection?.resources.map((r) => r.status)).toEqual(['MODIFIED', 'IN_SYNC']);
+    expect(result?.results[0]!.detection?.resources.map((r) => r.status)).toEqual(['MODIFIED', 'IN_SYNC']);
   });
 
   it('D1: fail-on never reports the overwrite but passes; fail-on drift fails too', async () => {
@@ -118,7 +123,7 @@ describe('drift-check flow', () => {
     const { error, result } = await runAction(h);
     expect(error).toBeUndefined();
     expect(h.outputs).toMatchObject({ drifted: 'true', overwrites: '0' });
-    expect(result!.reports[0]!.classification!.counts).toMatchObject({ sync: 1, overwrite: 0 });
+    expect(result!.results[0]!.classification!.counts).toMatchObject({ sync: 1, overwrite: 0 });
     expect(h.summary[0]).toContain(
       '| <code>MemorySize</code> | <code>128</code> | <code>512</code> | <code>512</code> | 🔄 sync |',
     );
@@ -136,7 +141,7 @@ describe('drift-check flow', () => {
       Parameters: [{ ParameterKey: 'Env', UsePreviousValue: true }],
     });
     expect(fake.ops('CreateChangeSet')[0]!.input.TemplateBody).toBeUndefined();
-    const r = result!.reports[0]!;
+    const r = result!.results[0]!;
     expect(r.verdict).toBe('drifted');
     expect(r.classification!.rows).toEqual([
       expect.objectContaining({ logicalId: 'WebSg', property: 'SecurityGroupIngress', verdict: 'revert' }),
@@ -164,7 +169,7 @@ describe('drift-check flow', () => {
     const h = harness({ stacks: 'logs-prod' });
     const { error, result } = await runAction(h);
     expect(error).toBeUndefined();
-    const r = result!.reports[0]!;
+    const r = result!.results[0]!;
     expect(r.detection!.resources[0]).toMatchObject({ logicalId: 'LogBucket', status: 'DELETED' });
     expect(r.classification!.counts.recreate).toBe(1);
     expect(h.summary[0]).toContain('♻️ recreate');
@@ -181,7 +186,7 @@ describe('drift-check flow', () => {
     const { error, result } = await runAction(h);
     expect(error).toBeUndefined();
     expect(h.outputs).toMatchObject({ drifted: 'false', 'drifted-stacks': '[]', overwrites: '0' });
-    expect(result!.reports[0]!.changeSet).toMatchObject({ status: 'empty', deleted: true });
+    expect(result!.results[0]!.changeSet).toMatchObject({ status: 'empty', deleted: true });
     expect(fake.deleted).toHaveLength(1);
   });
 
@@ -191,7 +196,7 @@ describe('drift-check flow', () => {
     const fake = install([s]);
     const { error, result } = await runAction(harness({ stacks: 'api-prod' }));
     expect(error).toBeUndefined();
-    expect(result!.reports[0]!.changeSet).toMatchObject({ status: 'empty' });
+    expect(result!.results[0]!.changeSet).toMatchObject({ status: 'empty' });
     expect(fake.ops('DescribeChangeSet')).toHaveLength(0);
     expect(fake.deleted).toHaveLength(0);
   });
@@ -203,7 +208,7 @@ describe('drift-check flow', () => {
       'fail-on': 'drift',
     });
     const { error, result } = await runAction(h);
-    const by = Object.fromEntries(result!.reports.map((r) => [r.stack, r.verdict]));
+    const by = Object.fromEntries(result!.results.map((r) => [r.stack, r.verdict]));
     expect(by).toEqual({
       'web-prod': 'drifted',
       'logs-prod': 'drifted',
@@ -224,7 +229,7 @@ describe('drift-check flow', () => {
     const h = harness({ stacks: 'media-prod', 'fail-on': 'drift' });
     const { error, result } = await runAction(h);
     expect(error).toBeUndefined();
-    expect(result!.reports[0]!.detection!.resources[0]).toMatchObject({
+    expect(result!.results[0]!.detection!.resources[0]).toMatchObject({
       logicalId: 'MediaChannel',
       status: 'NOT_CHECKED',
     });
@@ -240,7 +245,7 @@ describe('drift-check flow', () => {
     });
     const h = harness({ stacks: 'web-prod\napi-prod\nlogs-prod' });
     const { error, result } = await runAction(h);
-    const by = Object.fromEntries(result!.reports.map((r) => [r.stack, r.verdict]));
+    const by = Object.fromEntries(result!.results.map((r) => [r.stack, r.verdict]));
     expect(by).toEqual({ 'web-prod': 'drifted', 'api-prod': 'skipped', 'logs-prod': 'error' });
     expect(error?.message).toBe(
       'drift-check: 1 stack(s) could not be checked: logs-prod: Stack logs-prod does not exist in us-east-1; check the name and the region..',
@@ -255,12 +260,12 @@ describe('drift-check flow', () => {
     expect(r1.error).toBeUndefined(); // fail-on overwrite cannot see overwrites without a change set
     expect(f1.ops('CreateChangeSet')).toHaveLength(0);
     expect(f1.ops('GetTemplateSummary')).toHaveLength(0);
-    expect(r1.result!.reports[0]!.drifted).toBe(true);
+    expect(r1.result!.results[0]!.drifted).toBe(true);
     const f2 = install([d1()]);
     const r2 = await runAction(harness({ stacks: 'orders-prod', mode: 'change-set' }));
     expect(r2.error?.message).toMatch(/overwritten/);
     expect(f2.ops('DetectStackDrift')).toHaveLength(0);
-    expect(r2.result!.reports[0]!.drifted).toBe(true);
+    expect(r2.result!.results[0]!.drifted).toBe(true);
   });
 
   it('detection polls with fast-start backoff (first poll ≤ 1 s) and reads every page of resource drifts', async () => {
@@ -292,7 +297,7 @@ describe('drift-check flow', () => {
       h.log.text(),
       ...h.summary,
       result!.comment,
-      fs.readFileSync(h.outputs['report-path'] as string, 'utf8'),
+      reportFile(h),
       JSON.stringify(h.outputs),
     ].join('\n');
     for (const s of [NOECHO_SECRET, 'old-live-password-value', 'older-password-value'])
@@ -306,8 +311,8 @@ describe('drift-check flow', () => {
     const fake = install([s, d2()]);
     const { error, result } = await runAction(harness({ stacks: 'orders-prod\nweb-prod' }));
     expect(fake.deleted).toHaveLength(2);
-    expect(result!.reports.find((r) => r.stack === 'orders-prod')!.verdict).toBe('error');
-    expect(result!.reports.find((r) => r.stack === 'web-prod')!.verdict).toBe('drifted');
+    expect(result!.results.find((r) => r.stack === 'orders-prod')!.verdict).toBe('error');
+    expect(result!.results.find((r) => r.stack === 'web-prod')!.verdict).toBe('drifted');
     expect(error?.message).toMatch(/orders-prod: .*null/);
   });
 
@@ -339,7 +344,7 @@ describe('revert', () => {
       ClientRequestToken: 'drift-web-prod-4242-1-exec',
     });
     expect(fake.deleted).toHaveLength(0);
-    expect(result!.reports[0]).toMatchObject({
+    expect(result!.results[0]).toMatchObject({
       verdict: 'reverted',
       stackStatus: 'UPDATE_COMPLETE',
       changeSet: { executed: true },
@@ -397,7 +402,7 @@ describe('revert', () => {
     let fake = install([d1()]);
     const r1 = await runAction(harness({ stacks: 'orders-prod', revert: 'true' }));
     expect(r1.error?.message).toMatch(/overwritten/);
-    expect(r1.result!.reports[0]!.refusal).toMatch(/Not reverting stack orders-prod/);
+    expect(r1.result!.results[0]!.refusal).toMatch(/Not reverting stack orders-prod/);
     expect(fake.executed).toHaveLength(0);
     expect(fake.deleted).toHaveLength(1);
     fake = install([d1()]);
@@ -427,12 +432,12 @@ describe('concurrency', () => {
     });
     const h = harness({ stacks: names.join('\n'), concurrency: '4' });
     const { error, result } = await runAction(h);
-    expect(result!.reports.map((r) => r.stack)).toEqual(names);
-    expect(result!.reports.filter((r) => r.verdict === 'error').map((r) => r.stack)).toEqual(['svc-13']);
+    expect(result!.results.map((r) => r.stack)).toEqual(names);
+    expect(result!.results.filter((r) => r.verdict === 'error').map((r) => r.stack)).toEqual(['svc-13']);
     expect(error?.message).toContain('svc-13: ValidationError: Template format error');
     // the throttled stack was retried and finished
     expect(fake.ops('DescribeStacks', 'svc-06')).toHaveLength(3);
-    expect(result!.reports[6]!.verdict).toBe('drifted');
+    expect(result!.results[6]!.verdict).toBe('drifted');
     // every change set created was deleted
     expect(fake.ops('CreateChangeSet')).toHaveLength(20);
     expect(fake.deleted).toHaveLength(19); // svc-13's CreateChangeSet failed: nothing to delete
@@ -489,8 +494,8 @@ describe('PR comment', () => {
       const h = harness(
         { stacks: 'web-prod\norders-prod', environment: 'prod', 'github-token': 'ghs_x', 'fail-on': 'never' },
         env,
+        { octokit: createOctokit('ghs_x', gh.url) },
       );
-      h.rt.octokit = createOctokit('ghs_x', gh.url);
       await runAction(h);
     }
     const comments = gh.on(7, 'acme', 'infra');

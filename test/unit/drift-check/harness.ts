@@ -17,11 +17,12 @@ import {
   GetTemplateSummaryCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { fakeClock } from '../../../src/clock';
-import { mapInputs } from '../../../src/inputs';
-import { memoryLogger, type MemoryLogger } from '../../../src/log';
-import { runWith, type RunResult, type Runtime } from '../../../actions/drift-check/src/main';
+import { createCancellation } from '../../../src/cancel';
+import type { Octokit } from '../../../src/pr-comment';
+import { awsFactory } from '../../../src/runtime';
+import { runWith, type DriftCheckFailed, type DriftOutcome } from '../../../actions/drift-check/src/run';
 import { changeSetId, type DriftScenario } from '../../fixtures/drift';
+import { fakeRuntime, type FakeRuntime, type MemorySink } from '../../helpers/runtime';
 
 export const cfn = mockClient(CloudFormationClient);
 
@@ -46,6 +47,12 @@ export interface FakeOptions {
   createFails?: Record<string, { name: string; message: string }>;
   /** Status the stack reaches after ExecuteChangeSet. Default UPDATE_COMPLETE. */
   executeEndsIn?: Stack['StackStatus'];
+  /** Called with every call as it arrives, before it is answered (e.g. to cancel the job at that moment). */
+  onCall?: (op: string, input: Record<string, unknown>) => void | Promise<void>;
+  /** DeleteChangeSet fails with this error (the change set stays). */
+  deleteFails?: { name: string; message: string };
+  /** CreateChangeSet for these stacks creates the change set, but the answer is lost (a network error). */
+  createAnswerLost?: string[];
 }
 
 export interface Fake {
@@ -53,6 +60,8 @@ export interface Fake {
   ops(op: string, stack?: string): Call[];
   deleted: string[];
   executed: string[];
+  /** Change sets that exist now (created, not deleted or executed), by name. */
+  existing: Set<string>;
 }
 
 const err = (name: string, message: string) =>
@@ -68,9 +77,13 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   const polls = new Map<string, number>();
   const throttled = new Map<string, number>();
   const executedStacks = new Map<string, number>();
+  const existing = new Set<string>();
   const pageSize = o.pageSize ?? 1;
-  const rec = (op: string, input: object, stack?: string) =>
+  const rec = (op: string, input: object, stack?: string) => {
     calls.push({ op, stack, input: input as Record<string, unknown> });
+    return o.onCall?.(op, input as Record<string, unknown>);
+  };
+  const csName = (nameOrId: string) => (nameOrId.includes('/') ? (nameOrId.split('/')[1] ?? '') : nameOrId);
   const scenario = (name: string | undefined): DriftScenario => {
     const s = by.get(name ?? '');
     if (!s || o.statuses?.[name ?? ''] === 'missing')
@@ -80,7 +93,7 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   const stackOfCs = (id: string) => /changeSet\/drift-(.+)-\d+-\d+\//.exec(id)?.[1] ?? '';
 
   cfn.on(DescribeStacksCommand).callsFake((input) => {
-    rec('DescribeStacks', input, input.StackName);
+    void rec('DescribeStacks', input, input.StackName);
     const name = input.StackName as string;
     const n = throttled.get(name) ?? 0;
     if (n < (o.throttle?.[name] ?? 0)) {
@@ -104,17 +117,17 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     return { Stacks: [{ ...s.stack, ...(status ? { StackStatus: status } : {}) }] };
   });
   cfn.on(GetTemplateSummaryCommand).callsFake((input) => {
-    rec('GetTemplateSummary', input, input.StackName);
+    void rec('GetTemplateSummary', input, input.StackName);
     return { Parameters: scenario(input.StackName).parameters };
   });
   cfn.on(DetectStackDriftCommand).callsFake((input) => {
-    rec('DetectStackDrift', input, input.StackName);
+    void rec('DetectStackDrift', input, input.StackName);
     scenario(input.StackName);
     return { StackDriftDetectionId: `det-${input.StackName}` };
   });
   cfn.on(DescribeStackDriftDetectionStatusCommand).callsFake((input) => {
     const name = (input.StackDriftDetectionId as string).slice(4);
-    rec('DescribeStackDriftDetectionStatus', input, name);
+    void rec('DescribeStackDriftDetectionStatus', input, name);
     const s = scenario(name);
     const n = polls.get(input.StackDriftDetectionId as string) ?? 0;
     polls.set(input.StackDriftDetectionId as string, n + 1);
@@ -127,7 +140,7 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     return { ...base, ...s.detection };
   });
   cfn.on(DescribeStackResourceDriftsCommand).callsFake((input) => {
-    rec('DescribeStackResourceDrifts', input, input.StackName);
+    void rec('DescribeStackResourceDrifts', input, input.StackName);
     const all = scenario(input.StackName).resourceDrifts;
     const start = Number(input.NextToken ?? 0);
     const next = start + pageSize;
@@ -136,11 +149,14 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
       NextToken: next < all.length ? String(next) : undefined,
     };
   });
-  cfn.on(CreateChangeSetCommand).callsFake((input) => {
-    rec('CreateChangeSet', input, input.StackName);
+  cfn.on(CreateChangeSetCommand).callsFake(async (input) => {
+    await rec('CreateChangeSet', input, input.StackName);
     const s = scenario(input.StackName);
     const fail = o.createFails?.[input.StackName as string] ?? s.createError;
     if (fail) throw err(fail.name, fail.message);
+    existing.add(input.ChangeSetName as string);
+    if (o.createAnswerLost?.includes(input.StackName as string))
+      throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
     return {
       Id: changeSetId(input.StackName as string, input.ChangeSetName as string),
       StackId: s.stack.StackId,
@@ -149,7 +165,7 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   cfn.on(DescribeChangeSetCommand).callsFake((input) => {
     const id = input.ChangeSetName as string;
     const name = stackOfCs(id) || (input.StackName as string);
-    rec('DescribeChangeSet', input, input.StackName);
+    void rec('DescribeChangeSet', input, input.StackName);
     const s = scenario(input.StackName);
     const n = polls.get(id) ?? 0;
     polls.set(id, n + 1);
@@ -171,13 +187,18 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
       NextToken: next < changes.length ? String(next) : undefined,
     };
   });
-  cfn.on(DeleteChangeSetCommand).callsFake((input) => {
-    rec('DeleteChangeSet', input, input.StackName);
+  cfn.on(DeleteChangeSetCommand).callsFake(async (input) => {
+    await rec('DeleteChangeSet', input, input.StackName);
+    if (o.deleteFails) throw err(o.deleteFails.name, o.deleteFails.message);
+    const name = csName(input.ChangeSetName as string);
+    if (!existing.has(name)) throw err('ChangeSetNotFoundException', `ChangeSet [${name}] does not exist`);
+    existing.delete(name);
     deleted.push(input.ChangeSetName as string);
     return {};
   });
-  cfn.on(ExecuteChangeSetCommand).callsFake((input) => {
-    rec('ExecuteChangeSet', input, input.StackName);
+  cfn.on(ExecuteChangeSetCommand).callsFake(async (input) => {
+    await rec('ExecuteChangeSet', input, input.StackName);
+    existing.delete(csName(input.ChangeSetName as string));
     executed.push(input.ChangeSetName as string);
     executedStacks.set(input.StackName as string, 0);
     return {};
@@ -187,16 +208,25 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     ops: (op, stack) => calls.filter((c) => c.op === op && (stack === undefined || c.stack === stack)),
     deleted,
     executed,
+    existing,
   };
 }
 
+/** The recorded log, as the old memory logger showed it (`::group::title`, `::endgroup::`, plain lines). */
+export interface HarnessLog {
+  text(): string;
+  readonly lines: string[];
+}
+
 export interface Harness {
-  log: MemoryLogger;
+  rt: FakeRuntime;
+  sink: MemorySink;
+  log: HarnessLog;
+  /** Values registered with the runner (`::add-mask::`), every form of every secret. */
   masked: string[];
-  outputs: Record<string, string | number | boolean | undefined>;
+  outputs: Record<string, string>;
   summary: string[];
   runnerTemp: string;
-  rt: Runtime;
 }
 
 export function workspace(files: Record<string, string> = {}): string {
@@ -205,18 +235,23 @@ export function workspace(files: Record<string, string> = {}): string {
   return dir;
 }
 
-export function harness(inputs: Record<string, string>, env: Record<string, string> = {}): Harness {
+export interface HarnessOptions {
+  octokit?: Octokit;
+  debug?: boolean;
+  failSummary?: boolean;
+  failFiles?: boolean;
+}
+
+/** A fake runtime for drift-check: inputs, the usual runner environment, every byte recorded in `sink`. */
+export function harness(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  options: HarnessOptions = {},
+): Harness {
   const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-drift-tmp-'));
-  const h: Harness = {
-    log: memoryLogger(),
-    masked: [],
-    outputs: {},
-    summary: [],
-    runnerTemp,
-    rt: undefined as unknown as Runtime,
-  };
-  h.rt = {
-    get: mapInputs(inputs),
+  const rt = fakeRuntime({
+    action: 'drift-check',
+    inputs,
     env: {
       AWS_REGION: 'us-east-1',
       RUNNER_TEMP: runnerTemp,
@@ -224,23 +259,48 @@ export function harness(inputs: Record<string, string>, env: Record<string, stri
       GITHUB_RUN_ATTEMPT: '1',
       ...env,
     },
-    log: h.log,
-    clock: fakeClock(1_700_000_000_000),
-    mask: (s) => void h.masked.push(s),
-    cfn: () => new CloudFormationClient({ region: 'us-east-1' }),
-    summary: async (md) => void h.summary.push(md),
-    setOutputs: (o) => Object.assign(h.outputs, o),
+    start: 1_700_000_000_000,
+    ...options,
+  });
+  // The action's waits use the fake clock (instant), but the cancellation deadline must be real time, as in
+  // the real runtime: with the fake clock's instant sleep every cleanup slower than a microtask would be
+  // "not confirmed". The AWS factory's guard follows this cancellation.
+  const cancel = createCancellation({
+    clock: {
+      now: () => Date.now(),
+      sleep: (ms) => new Promise((resolve) => void setTimeout(resolve, ms).unref()),
+    },
+    deadlineMs: 5_000,
+  });
+  rt.cancel = cancel;
+  rt.aws = awsFactory(cancel, rt.env);
+  const sink = rt.sink;
+  return {
+    rt,
+    sink,
+    log: {
+      text: () => sink.text(),
+      get lines() {
+        return sink.text().split('\n');
+      },
+    },
+    masked: sink.masks,
+    outputs: sink.outputs,
+    summary: sink.summaries,
+    runnerTemp,
   };
-  return h;
 }
 
-/** Run the action; returns the result, or the thrown error with the result attached. */
+/** Run the action; returns the outcome, or the thrown error with the published outcome. */
 export async function runAction(
   h: Harness,
-): Promise<{ result?: RunResult; error?: Error & { result?: RunResult } }> {
+): Promise<{ result?: DriftOutcome; error?: Error & Partial<DriftCheckFailed> }> {
   try {
     return { result: await runWith(h.rt) };
   } catch (e) {
-    return { error: e as Error & { result?: RunResult }, result: (e as { result?: RunResult }).result };
+    return {
+      error: e as Error & Partial<DriftCheckFailed>,
+      result: (e as Partial<DriftCheckFailed>).outcome,
+    };
   }
 }

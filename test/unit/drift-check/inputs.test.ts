@@ -41,10 +41,11 @@ describe('parseInputs', () => {
 
   it('a given template is read, its parameters known, and overrides checked against them before any AWS call', () => {
     const ws = workspace({ 't.yaml': D1_TEMPLATE });
-    const i = parseInputs(mapInputs({ stacks: 's', template: 't.yaml', 'parameter-overrides': 'Env=prod' }), {
-      ...env,
-      GITHUB_WORKSPACE: ws,
-    });
+    const i = parseInputs(
+      mapInputs({ stacks: 's', template: 't.yaml', 'parameter-overrides': 'Env=prod' }),
+      { ...env, GITHUB_WORKSPACE: ws },
+      5,
+    );
     expect(i.template).toMatchObject({ kind: 'file', body: D1_TEMPLATE });
     expect(i.templateParameters).toEqual([
       { name: 'Env', noEcho: false, hasDefault: false },
@@ -134,7 +135,7 @@ describe('bad inputs: one InputError, zero AWS calls', () => {
   });
 
   it('L1: no region anywhere', () => {
-    expect(() => parseInputs(mapInputs({ stacks: 'a' }), {})).toThrow(/No AWS region/);
+    expect(() => parseInputs(mapInputs({ stacks: 'a' }), {}, 5)).toThrow(/No AWS region/);
   });
 });
 
