@@ -17,9 +17,7 @@ import {
   GetTemplateSummaryCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import { createCancellation } from '../../../src/cancel';
 import type { Octokit } from '../../../src/pr-comment';
-import { awsFactory } from '../../../src/runtime';
 import { runWith, type DriftCheckFailed, type DriftOutcome } from '../../../actions/drift-check/src/run';
 import { changeSetId, type DriftScenario } from '../../fixtures/drift';
 import { fakeRuntime, type FakeRuntime, type MemorySink } from '../../helpers/runtime';
@@ -260,20 +258,9 @@ export function harness(
       ...env,
     },
     start: 1_700_000_000_000,
+    cancelDeadlineMs: 5_000,
     ...options,
   });
-  // The action's waits use the fake clock (instant), but the cancellation deadline must be real time, as in
-  // the real runtime: with the fake clock's instant sleep every cleanup slower than a microtask would be
-  // "not confirmed". The AWS factory's guard follows this cancellation.
-  const cancel = createCancellation({
-    clock: {
-      now: () => Date.now(),
-      sleep: (ms) => new Promise((resolve) => void setTimeout(resolve, ms).unref()),
-    },
-    deadlineMs: 5_000,
-  });
-  rt.cancel = cancel;
-  rt.aws = awsFactory(cancel, rt.env);
   const sink = rt.sink;
   return {
     rt,
