@@ -10,6 +10,7 @@ import {
   summaryLine,
   type PlanInput,
 } from '../../../src/plan';
+import { REDACTED } from '../../../src/secrets';
 import {
   add,
   bigChangeSet,
@@ -203,8 +204,8 @@ describe('renderPlan', () => {
       expect(out).not.toContain('s3cr3t');
       expect(out).not.toContain(JSON.stringify(secret).slice(1, -1));
     }
-    expect(p.markdown).toContain('****');
-    expect(p.markdown).toContain('"MasterUserPassword": "****"');
+    expect(p.markdown).toContain(REDACTED);
+    expect(p.markdown).toContain(`"MasterUserPassword": "${REDACTED}"`);
   });
 
   it('escapes HTML and Markdown in every user-controlled string', () => {
