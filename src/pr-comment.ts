@@ -11,7 +11,6 @@ import type { Outbound } from './outbound';
 export type Octokit = ReturnType<typeof getOctokit>;
 export type CommentMode = 'auto' | 'always' | 'never';
 
-
 /** The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. */
 export function createOctokit(
   token: string,
