@@ -151,16 +151,21 @@ function context(raw: string | undefined, redactor: Redactor, pointers: Set<stri
   }
 }
 
+/** A resource's ids and type as shown, redacted. */
+interface ShownIdentity {
+  logicalId: string;
+  physicalId?: string;
+  type: string;
+}
+
 function destructiveOf(
   resourceChange: ResourceChange,
-  stackName: string,
+  identity: ShownIdentity,
   path: string[],
   props: PropertyChange[],
-  allowList: readonly string[],
+  allowListed: boolean,
   redactor: Redactor,
 ): DestructiveChange {
-  const logicalId = resourceChange.LogicalResourceId ?? '(unknown)';
-  const type = resourceChange.ResourceType ?? '(unknown type)';
   const forcing = props.filter((prop) => prop.recreation === 'Always' || prop.recreation === 'Conditionally');
   const causeProps = resourceChange.Action === 'Remove' ? [] : forcing.length ? forcing : props;
   const causes: DestructiveCause[] = causeProps.map((prop) => ({
@@ -173,19 +178,14 @@ function destructiveOf(
   }));
   const replacement = resourceChange.Replacement;
   return {
-    stackName: redactor.redact(stackName),
+    stackName: redactor.redact(path[path.length - 1] as string),
     path: path.map((part) => redactor.redact(part)),
-    logicalId: redactor.redact(logicalId),
-    physicalId:
-      resourceChange.PhysicalResourceId === undefined
-        ? undefined
-        : redactor.redact(resourceChange.PhysicalResourceId),
-    type: redactor.redact(type),
+    ...identity,
     action: resourceChange.Action ?? 'Remove',
     replacement: replacement === 'True' || replacement === 'Conditional' ? replacement : undefined,
     policyAction: resourceChange.PolicyAction,
     causes,
-    allowListed: isAllowListed(allowList, logicalId, type),
+    allowListed,
   };
 }
 
@@ -256,15 +256,18 @@ export function buildItems(input: PlanInput, redactor: Redactor): PlanItem[] {
           evaluation: detail.Evaluation,
         };
       });
-      const item: PlanItem = {
-        kind,
-        location,
+      const identity: ShownIdentity = {
         logicalId: redactor.redact(logicalId),
         physicalId:
           resourceChange.PhysicalResourceId === undefined
             ? undefined
             : redactor.redact(resourceChange.PhysicalResourceId),
         type: redactor.redact(type),
+      };
+      const item: PlanItem = {
+        kind,
+        location,
+        ...identity,
         replacement: resourceChange.Replacement,
         policyAction: resourceChange.PolicyAction,
         driftStatus: resourceChange.ResourceDriftStatus,
@@ -272,15 +275,11 @@ export function buildItems(input: PlanInput, redactor: Redactor): PlanItem[] {
         before: context(resourceChange.BeforeContext, redactor, pointers),
         after: context(resourceChange.AfterContext, redactor, pointers),
       };
-      if (isDestructive(change))
-        item.destructive = destructiveOf(
-          resourceChange,
-          changeSet.stackName,
-          path,
-          props,
-          allowList,
-          redactor,
-        );
+      if (isDestructive(change)) {
+        // The allow-list matches what the user wrote against: the ids and type as CloudFormation gave them.
+        const allowListed = isAllowListed(allowList, logicalId, type);
+        item.destructive = destructiveOf(resourceChange, identity, path, props, allowListed, redactor);
+      }
       items.push(item);
     }
   }

@@ -122,18 +122,9 @@ describe('upsertStickyComment', () => {
 
   it('L2: an unreachable API is a warning', async () => {
     await gh.stop();
-    const sink = memorySink();
-    const r = await upsertStickyComment({
-      octokit: createOctokit('t', gh.url),
-      owner: 'acme',
-      repo: 'infra',
-      issueNumber: 7,
-      marker,
-      body: 'x',
-      out: new Outbound(sink),
-    });
-    expect(r).toBeUndefined();
-    expect(warningsOf(sink)[0]).toContain('PR comment not posted on acme/infra#7');
+    const { result, warnings } = upsert('x');
+    expect(await result).toBeUndefined();
+    expect(warnings()[0]).toContain('PR comment not posted on acme/infra#7');
     gh = await start(); // afterEach stops it again
   });
 
@@ -205,15 +196,7 @@ describe('C3: the comment body goes through the outbound channel', () => {
     const sink = memorySink();
     const out = new Outbound(sink);
     out.addSecret(SECRET);
-    await upsertStickyComment({
-      octokit: createOctokit('t', gh.url),
-      owner: 'acme',
-      repo: 'infra',
-      issueNumber: 7,
-      marker,
-      body,
-      out,
-    });
+    await upsert(body, { out }).result;
     const posted = gh.on(7)[0]!.body;
     expect(sentBodies()).toEqual([posted]);
     for (const [name, form] of Object.entries(forms)) {
@@ -268,33 +251,29 @@ describe('C3: the comment body goes through the outbound channel', () => {
     const room = /^x*/.exec(probe.slice(prefix.length))![0].length;
     expect(prefix.length + room).toBeLessThan(GITHUB_LIMITS.commentChars);
 
-    const noPrefixOfSecret = (text: string) => {
-      for (let n = 4; n <= secret.length; n++)
-        expect({ n, leaked: text.includes(secret.slice(0, n)) }).toEqual({ n, leaked: false });
-    };
     // Without the secret registered, this is what the cut would leave: the first 6 characters of it.
     const unprotected = (body: string) =>
       new Outbound(memorySink()).comment(body, prefix).slice(prefix.length);
     const atTheCut = `${'x'.repeat(room - 6)}${secret.slice(0, 6)}\n`;
-
-    // The whole secret straddles the cut (its first 6 characters before it).
-    const straddling = `${'x'.repeat(room - 6)}${secret}${'y'.repeat(5_000)}`;
-    expect(unprotected(straddling).startsWith(atTheCut)).toBe(true);
-    await upsert(straddling, { out }).result;
-    const first = gh.on(7)[0]!.body;
-    expect(first.length).toBeLessThanOrEqual(GITHUB_LIMITS.commentChars);
-    expect(first).toContain('cut to fit');
-    noPrefixOfSecret(first);
-
-    // Only the first 6 characters are in the text, right where the cut falls: they are dropped too.
-    const partial = `${'x'.repeat(room - 6)}${secret.slice(0, 6)}${'y'.repeat(5_000)}`;
-    expect(unprotected(partial).startsWith(atTheCut)).toBe(true);
-    await upsert(partial, { out }).result;
-    const second = gh.on(7)[0]!.body;
-    expect(second.length).toBeLessThanOrEqual(GITHUB_LIMITS.commentChars);
-    expect(second).toContain('cut to fit');
-    noPrefixOfSecret(second);
-    expect(second.slice(prefix.length).startsWith('x'.repeat(room - 6))).toBe(true);
+    const cases = {
+      // The whole secret straddles the cut (its first 6 characters before it).
+      straddling: `${'x'.repeat(room - 6)}${secret}${'y'.repeat(5_000)}`,
+      // Only its first 6 characters are in the text, right where the cut falls: they are dropped too.
+      partial: `${'x'.repeat(room - 6)}${secret.slice(0, 6)}${'y'.repeat(5_000)}`,
+    };
+    for (const [name, body] of Object.entries(cases)) {
+      expect({ name, prefixAtCut: unprotected(body).startsWith(atTheCut) }).toEqual({
+        name,
+        prefixAtCut: true,
+      });
+      await upsert(body, { out }).result;
+      const posted = gh.on(7)[0]!.body;
+      expect(posted.length).toBeLessThanOrEqual(GITHUB_LIMITS.commentChars);
+      expect(posted).toContain('cut to fit');
+      expect(posted.slice(prefix.length).startsWith('x'.repeat(room - 6))).toBe(true);
+      for (let n = 4; n <= secret.length; n++)
+        expect({ name, n, leaked: posted.includes(secret.slice(0, n)) }).toEqual({ name, n, leaked: false });
+    }
   });
 });
 
