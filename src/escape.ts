@@ -54,7 +54,7 @@ export function escapeMarkdown(v: unknown): string {
  * still renders; never pass untrusted text here (use `escapeMarkdown`).
  */
 export function markdownCell(md: string): string {
-  return md.replace(/\r\n|[|\r\n]/g, (c) => MD_ESCAPES[c] ?? c);
+  return md.replace(/\r\n|[|\r\n]/g, (found) => MD_ESCAPES[found] ?? found);
 }
 
 /**
