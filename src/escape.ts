@@ -49,6 +49,15 @@ export function escapeMarkdown(v: unknown): string {
 }
 
 /**
+ * Trusted Markdown (ours, e.g. `**bold**` or a code span we built) made safe for one table cell: a pipe
+ * cannot end the cell and a line break cannot end the row (`<br>`). Nothing else changes, so the Markdown
+ * still renders; never pass untrusted text here (use `escapeMarkdown`).
+ */
+export function markdownCell(md: string): string {
+  return md.replace(/\r\n|[|\r\n]/g, (found) => MD_ESCAPES[found] ?? found);
+}
+
+/**
  * Untrusted text as inline code that is safe in a table cell: `<code>` with escaped content. Inside a code
  * element GitHub links neither `@mentions` nor `#123` references.
  */

@@ -9,7 +9,7 @@ import type { Runtime } from './runtime';
 
 /** Destructive changes that are not allow-listed. */
 export function blockingDestructive(plan: Pick<PlanResult, 'destructive'>): DestructiveChange[] {
-  return plan.destructive.filter((d) => !d.allowListed);
+  return plan.destructive.filter((change) => !change.allowListed);
 }
 
 /** H2: the reason to refuse executing this plan, or undefined when it may run. */
@@ -26,8 +26,8 @@ export function destructiveRefusal(
   const list = blocking
     .slice(0, 10)
     .map(
-      (d) =>
-        `${[...d.path.slice(0, -1), d.logicalId].join('/')} (${d.type}) ${d.action === 'Remove' ? 'Remove' : `Replace${d.replacement === 'Conditional' ? ' (conditional)' : ''}`}`,
+      (change) =>
+        `${[...change.path.slice(0, -1), change.logicalId].join('/')} (${change.type}) ${change.action === 'Remove' ? 'Remove' : `Replace${change.replacement === 'Conditional' ? ' (conditional)' : ''}`}`,
     )
     .join(', ');
   return `Refusing to execute ${subject}: ${blocking.length} destructive change(s) not allow-listed: ${list}${blocking.length > 10 ? ', …' : ''}. Review the plan, then set allow-destructive: true or add the logical ids or resource types to destructive-allow-list${alternative ? `, or ${alternative}` : ''} (H2).`;
@@ -50,11 +50,11 @@ export interface PostCommentOptions {
  */
 export async function postPlanComment(
   rt: Pick<Runtime, 'out' | 'env' | 'github'>,
-  o: PostCommentOptions,
+  options: PostCommentOptions,
 ): Promise<{ url?: string; action?: string } | undefined> {
   const env = rt.env;
   try {
-    if (o.mode === 'never') return undefined;
+    if (options.mode === 'never') return undefined;
     // Loaded on demand: Octokit is a large part of the bundle, and most runs post no comment.
     const { resolveCommentTarget, upsertStickyComment } = await import('./pr-comment');
     let payload: Record<string, unknown> | undefined;
@@ -65,35 +65,38 @@ export async function postPlanComment(
         payload = undefined;
       }
     }
-    const octokit = o.token ? await rt.github(o.token) : undefined;
-    const t = await resolveCommentTarget({
-      mode: o.mode,
-      token: o.token,
+    const octokit = options.token ? await rt.github(options.token) : undefined;
+    const resolved = await resolveCommentTarget({
+      mode: options.mode,
+      token: options.token,
       eventName: env.GITHUB_EVENT_NAME,
       payload,
       repository: env.GITHUB_REPOSITORY,
       sha: env.GITHUB_SHA,
       octokit,
     });
-    if (!t.target || !octokit) {
-      if (t.warning) rt.out.warning(`PR comment skipped: ${t.reason}`);
-      else rt.out.debug(`PR comment skipped: ${t.reason}`);
+    if (!resolved.target || !octokit) {
+      if (resolved.warning) rt.out.warning(`PR comment skipped: ${resolved.reason}`);
+      else rt.out.debug(`PR comment skipped: ${resolved.reason}`);
       return undefined;
     }
-    const r = await upsertStickyComment({
+    const result = await upsertStickyComment({
       octokit,
-      owner: t.target.owner,
-      repo: t.target.repo,
-      issueNumber: t.target.issueNumber,
-      marker: { action: o.action, stack: o.stack, environment: o.environment },
-      body: o.body,
+      owner: resolved.target.owner,
+      repo: resolved.target.repo,
+      issueNumber: resolved.target.issueNumber,
+      marker: { action: options.action, stack: options.stack, environment: options.environment },
+      body: options.body,
       out: rt.out,
-      fromFork: t.target.fromFork,
+      fromFork: resolved.target.fromFork,
     });
-    if (r) rt.out.info(`Plan comment ${r.action} on #${t.target.issueNumber}${r.url ? `: ${r.url}` : ''}.`);
-    return r;
-  } catch (e) {
-    rt.out.warning(`PR comment failed: ${(e as Error).message}. The step result is unaffected.`);
+    if (result)
+      rt.out.info(
+        `Plan comment ${result.action} on #${resolved.target.issueNumber}${result.url ? `: ${result.url}` : ''}.`,
+      );
+    return result;
+  } catch (error) {
+    rt.out.warning(`PR comment failed: ${(error as Error).message}. The step result is unaffected.`);
     return undefined;
   }
 }

@@ -60,13 +60,13 @@ interface PayloadPR {
   base?: { repo?: { full_name?: string } };
 }
 
-function readPayload(o: ResolveCommentTargetOptions): Record<string, unknown> | string {
-  if (o.payload) return o.payload;
-  if (!o.eventPath) return {};
+function readPayload(options: ResolveCommentTargetOptions): Record<string, unknown> | string {
+  if (options.payload) return options.payload;
+  if (!options.eventPath) return {};
   try {
-    return JSON.parse(fs.readFileSync(o.eventPath, 'utf8')) as Record<string, unknown>;
-  } catch (e) {
-    return `could not read the event payload ${o.eventPath}: ${errorMessage(e)}`;
+    return JSON.parse(fs.readFileSync(options.eventPath, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    return `could not read the event payload ${options.eventPath}: ${errorMessage(error)}`;
   }
 }
 
@@ -75,8 +75,8 @@ function splitRepo(
   payload: Record<string, unknown>,
 ): { owner: string; repo: string } | undefined {
   const full = repository ?? (payload.repository as { full_name?: string } | undefined)?.full_name ?? '';
-  const m = /^([^/\s]+)\/([^/\s]+)$/.exec(full);
-  return m ? { owner: m[1] as string, repo: m[2] as string } : undefined;
+  const match = /^([^/\s]+)\/([^/\s]+)$/.exec(full);
+  return match ? { owner: match[1] as string, repo: match[2] as string } : undefined;
 }
 
 function isFork(pr: PayloadPR | undefined): boolean {
@@ -92,40 +92,43 @@ function isFork(pr: PayloadPR | undefined): boolean {
  * also issue_comment on a PR, and push/other events when the commit belongs to an open PR (looked up with
  * `octokit`), otherwise a warning. `never`: never.
  */
-export async function resolveCommentTarget(o: ResolveCommentTargetOptions): Promise<CommentTargetResult> {
-  if (o.mode === 'never') return { reason: 'PR comments are disabled (pr-comment: never)', warning: false };
-  const event = o.eventName ?? '';
-  const always = o.mode === 'always';
-  if (!o.token) {
+export async function resolveCommentTarget(
+  options: ResolveCommentTargetOptions,
+): Promise<CommentTargetResult> {
+  if (options.mode === 'never')
+    return { reason: 'PR comments are disabled (pr-comment: never)', warning: false };
+  const event = options.eventName ?? '';
+  const always = options.mode === 'always';
+  if (!options.token) {
     const onPr = PR_EVENTS.has(event);
     return {
       reason: 'no GitHub token: the plan is not posted as a PR comment (pass `github-token`)',
       warning: always || onPr,
     };
   }
-  const payload = readPayload(o);
+  const payload = readPayload(options);
   if (typeof payload === 'string') return { reason: payload, warning: always || PR_EVENTS.has(event) };
-  const where = splitRepo(o.repository, payload);
+  const where = splitRepo(options.repository, payload);
   if (!where)
     return {
       reason: 'GITHUB_REPOSITORY is not set: cannot tell which repository to comment on',
       warning: always,
     };
 
-  if (o.prNumber !== undefined && o.prNumber > 0)
+  if (options.prNumber !== undefined && options.prNumber > 0)
     return {
-      target: { ...where, issueNumber: o.prNumber },
-      reason: `PR #${o.prNumber} (given explicitly)`,
+      target: { ...where, issueNumber: options.prNumber },
+      reason: `PR #${options.prNumber} (given explicitly)`,
       warning: false,
     };
 
   if (PR_EVENTS.has(event)) {
     const pr = payload.pull_request as PayloadPR | undefined;
-    const n = pr?.number ?? (payload.number as number | undefined);
-    if (typeof n === 'number' && n > 0)
+    const prNumber = pr?.number ?? (payload.number as number | undefined);
+    if (typeof prNumber === 'number' && prNumber > 0)
       return {
-        target: { ...where, issueNumber: n, fromFork: isFork(pr) },
-        reason: `${event} event for PR #${n}`,
+        target: { ...where, issueNumber: prNumber, fromFork: isFork(pr) },
+        reason: `${event} event for PR #${prNumber}`,
         warning: false,
       };
     return { reason: `${event} event without a pull request number in its payload`, warning: true };
@@ -149,20 +152,20 @@ export async function resolveCommentTarget(o: ResolveCommentTargetOptions): Prom
       warning: true,
     };
   }
-  const sha = o.sha ?? (payload.after as string | undefined);
-  if (!sha || !o.octokit)
+  const sha = options.sha ?? (payload.after as string | undefined);
+  if (!sha || !options.octokit)
     return {
       reason: `${event || 'this'} event: no pull request number and no commit to look one up`,
       warning: true,
     };
   try {
-    const res = await o.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
+    const response = await options.octokit.rest.repos.listPullRequestsAssociatedWithCommit({
       ...where,
       commit_sha: sha,
       per_page: 100,
     });
-    const open = res.data.filter((p) => p.state === 'open');
-    const pr = open.find((p) => p.head?.sha === sha) ?? open[0];
+    const open = response.data.filter((pull) => pull.state === 'open');
+    const pr = open.find((pull) => pull.head?.sha === sha) ?? open[0];
     if (pr)
       return {
         target: { ...where, issueNumber: pr.number },
@@ -173,9 +176,9 @@ export async function resolveCommentTarget(o: ResolveCommentTargetOptions): Prom
       reason: `${event} event: commit ${sha.slice(0, 12)} belongs to no open pull request`,
       warning: true,
     };
-  } catch (e) {
+  } catch (error) {
     return {
-      reason: `could not look up the pull request of commit ${sha.slice(0, 12)}: ${errorMessage(e)}`,
+      reason: `could not look up the pull request of commit ${sha.slice(0, 12)}: ${errorMessage(error)}`,
       warning: true,
     };
   }
@@ -187,14 +190,14 @@ export interface CommentMarker {
   environment?: string;
 }
 
-function markerPart(s: string | undefined): string {
-  const v = (s ?? '').replace(/[^A-Za-z0-9._/-]/g, '_');
-  return v || '-';
+function markerPart(value: string | undefined): string {
+  const safe = (value ?? '').replace(/[^A-Za-z0-9._/-]/g, '_');
+  return safe || '-';
 }
 
 /** `<!-- guarded-deploy:<action>:<stack>:<environment> -->` (characters outside `[A-Za-z0-9._/-]` become `_`). */
-export function markerFor(m: CommentMarker): string {
-  return `<!-- guarded-deploy:${markerPart(m.action)}:${markerPart(m.stack)}:${markerPart(m.environment)} -->`;
+export function markerFor(marker: CommentMarker): string {
+  return `<!-- guarded-deploy:${markerPart(marker.action)}:${markerPart(marker.stack)}:${markerPart(marker.environment)} -->`;
 }
 
 export interface UpsertOptions {
@@ -215,24 +218,24 @@ export interface UpsertResult {
   url?: string;
 }
 
-function statusOf(e: unknown): number | undefined {
-  const s = (e as { status?: unknown } | undefined)?.status;
-  return typeof s === 'number' ? s : undefined;
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
 }
 
 /** One warning line that says what is missing (L2). */
-export function commentFailureMessage(e: unknown, where: string, fromFork = false): string {
-  const status = statusOf(e);
+export function commentFailureMessage(error: unknown, where: string, fromFork = false): string {
+  const status = statusOf(error);
   const fork = fromFork ? ' This PR comes from a fork, so its `pull_request` token is read-only.' : '';
   if (status === 403 || status === 404) {
     return (
       `PR comment not posted on ${where} (HTTP ${status}): the token lacks \`pull-requests: write\` (or \`issues: write\`) permission; ` +
       'fork PRs get a read-only token — grant `permissions: pull-requests: write` to the job, or comment from a ' +
-      `\`pull_request_target\`/\`workflow_run\` workflow.${fork} The plan is in the job summary. (${errorMessage(e)})`
+      `\`pull_request_target\`/\`workflow_run\` workflow.${fork} The plan is in the job summary. (${errorMessage(error)})`
     );
   }
   if (status === 401) return `PR comment not posted on ${where} (HTTP 401): the token is invalid or expired.`;
-  return `PR comment not posted on ${where}${status ? ` (HTTP ${status})` : ''}: ${errorMessage(e)}. The plan is in the job summary.`;
+  return `PR comment not posted on ${where}${status ? ` (HTTP ${status})` : ''}: ${errorMessage(error)}. The plan is in the job summary.`;
 }
 
 /**
@@ -240,51 +243,46 @@ export function commentFailureMessage(e: unknown, where: string, fromFork = fals
  * updates the first marked comment in place, or creates it. Never throws: failures are warnings and
  * return `undefined`.
  */
-export async function upsertStickyComment(o: UpsertOptions): Promise<UpsertResult | undefined> {
-  const where = `${o.owner}/${o.repo}#${o.issueNumber}`;
-  const subject = `${o.marker.action} ${o.marker.stack}${o.marker.environment ? ` (${o.marker.environment})` : ''}`;
+export async function upsertStickyComment(options: UpsertOptions): Promise<UpsertResult | undefined> {
+  const where = `${options.owner}/${options.repo}#${options.issueNumber}`;
+  const subject = `${options.marker.action} ${options.marker.stack}${options.marker.environment ? ` (${options.marker.environment})` : ''}`;
   try {
-    const marker = markerFor(o.marker);
-    const body = o.out.comment(o.body, `${marker}\n`);
+    const marker = markerFor(options.marker);
+    const body = options.out.comment(options.body, `${marker}\n`);
     let found: { id: number } | undefined;
     let duplicates = 0;
-    for await (const page of o.octokit.paginate.iterator(o.octokit.rest.issues.listComments, {
-      owner: o.owner,
-      repo: o.repo,
-      issue_number: o.issueNumber,
+    for await (const page of options.octokit.paginate.iterator(options.octokit.rest.issues.listComments, {
+      owner: options.owner,
+      repo: options.repo,
+      issue_number: options.issueNumber,
       per_page: 100,
     })) {
-      for (const c of page.data) {
-        if (!c.body?.trimStart().startsWith(marker)) continue;
+      for (const comment of page.data) {
+        if (!comment.body?.trimStart().startsWith(marker)) continue;
         if (found) duplicates++;
-        else found = { id: c.id };
+        else found = { id: comment.id };
       }
     }
     if (duplicates > 0)
-      o.out.debug(
+      options.out.debug(
         `${duplicates} more comment(s) on ${where} carry the marker for ${subject}; updating the first`,
       );
-    if (found) {
-      const res = await o.octokit.rest.issues.updateComment({
-        owner: o.owner,
-        repo: o.repo,
-        comment_id: found.id,
-        body,
-      });
-      o.out.info(`Updated the plan comment for ${subject} on ${where}: ${res.data.html_url ?? res.data.id}`);
-      return { id: res.data.id, action: 'updated', url: res.data.html_url };
-    }
-    const res = await o.octokit.rest.issues.createComment({
-      owner: o.owner,
-      repo: o.repo,
-      issue_number: o.issueNumber,
-      body,
-    });
-    o.out.info(`Posted the plan comment for ${subject} on ${where}: ${res.data.html_url ?? res.data.id}`);
-    return { id: res.data.id, action: 'created', url: res.data.html_url };
-  } catch (e) {
+    const repository = { owner: options.owner, repo: options.repo };
+    const response = found
+      ? await options.octokit.rest.issues.updateComment({ ...repository, comment_id: found.id, body })
+      : await options.octokit.rest.issues.createComment({
+          ...repository,
+          issue_number: options.issueNumber,
+          body,
+        });
+    const action = found ? 'updated' : 'created';
+    options.out.info(
+      `${found ? 'Updated' : 'Posted'} the plan comment for ${subject} on ${where}: ${response.data.html_url ?? response.data.id}`,
+    );
+    return { id: response.data.id, action, url: response.data.html_url };
+  } catch (error) {
     try {
-      o.out.warning(`${subject}: ${commentFailureMessage(e, where, o.fromFork)}`);
+      options.out.warning(`${subject}: ${commentFailureMessage(error, where, options.fromFork)}`);
     } catch {
       // A logger failure must not fail the deploy either.
     }

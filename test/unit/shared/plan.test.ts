@@ -10,6 +10,8 @@ import {
   summaryLine,
   type PlanInput,
 } from '../../../src/plan';
+import { escapeMarkdown } from '../../../src/escape';
+import { REDACTED } from '../../../src/secrets';
 import {
   add,
   bigChangeSet,
@@ -203,8 +205,29 @@ describe('renderPlan', () => {
       expect(out).not.toContain('s3cr3t');
       expect(out).not.toContain(JSON.stringify(secret).slice(1, -1));
     }
-    expect(p.markdown).toContain('****');
-    expect(p.markdown).toContain('"MasterUserPassword": "****"');
+    expect(p.markdown).toContain(REDACTED);
+    expect(p.markdown).toContain(`"MasterUserPassword": "${REDACTED}"`);
+  });
+
+  it('C3: a secret is redacted in every form it takes in the plan (URL-encoded, base64, HTML), with the one marker', () => {
+    const secret = 'tok/en+value=42&more';
+    const encoded = encodeURIComponent(secret);
+    const base64 = Buffer.from(secret).toString('base64');
+    const p = plan(
+      [
+        modify('Fn', 'AWS::Lambda::Function', [
+          detail('Environment', { BeforeValue: `https://api.example/?t=${encoded}`, AfterValue: base64 }),
+          detail('Description', { BeforeValue: secret.replace(/&/g, '&amp;'), AfterValue: 'plain' }),
+        ]),
+      ],
+      { secrets: [secret] },
+    );
+    for (const out of [p.markdown, p.comment]) {
+      for (const form of [secret, encoded, base64, secret.replace(/&/g, '&amp;')])
+        expect(out).not.toContain(form);
+      expect(out).toContain(`t=${escapeMarkdown(REDACTED)}`);
+      expect(out).not.toContain('****');
+    }
   });
 
   it('escapes HTML and Markdown in every user-controlled string', () => {
@@ -318,7 +341,13 @@ describe('renderTable', () => {
       '| MemorySize | <code>256</code> | <code>512</code> | <code>256</code> | ⚠️ **overwrite** |',
     );
     expect(md).not.toContain('topsecret');
+    expect(md).toContain(`<code>${escapeMarkdown(REDACTED)}</code>`);
     expect(md).toContain('<code>&lt;b&gt;x\\|y&lt;/b&gt;</code>');
+  });
+
+  it('trusted { md } cells stay in their cell: pipes escaped, line breaks as <br>', () => {
+    const md = renderTable(['a', 'b'], [[{ md: '**x**|y\nz' }, 'ok']]);
+    expect(md.split('\n')[2]).toBe('| **x**\\|y<br>z | ok |');
   });
 
   it('limits rows', () => {
