@@ -13,8 +13,7 @@ import {
   workspaceRoot,
   type InputGetter,
 } from '../../../src/inputs';
-import type { Masker } from '../../../src/mask';
-import { maskSecret } from '../../../src/mask';
+import { strvalsLiteral } from './helm';
 import { compareSemver, parseSemver, parseSemverLoose, type SemVer } from './semver';
 import { splitChartVersion } from './split';
 
@@ -120,32 +119,32 @@ const WS_OR_CONTROL = /[\s\x00-\x1f\x7f]/;
 const FORBIDDEN_LONG = /^--(version|namespace|kube-context|kubeconfig|kube-[a-z-]+)(=|$)/;
 const FORBIDDEN_SHORT = /^-[A-Za-z]*n/;
 
-export function validateRelease(v: string): string {
-  if (v.length > RELEASE_MAX || !RELEASE_NAME.test(v)) {
+export function validateRelease(release: string): string {
+  if (release.length > RELEASE_MAX || !RELEASE_NAME.test(release)) {
     throw new InputError(
-      `Input 'release' is not a valid Helm release name: '${printable(v)}' (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most ${RELEASE_MAX} characters).`,
+      `Input 'release' is not a valid Helm release name: '${printable(release)}' (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most ${RELEASE_MAX} characters).`,
     );
   }
-  return v;
+  return release;
 }
 
-export function validateNamespace(v: string): string {
-  if (v.length > NAMESPACE_MAX || !NAMESPACE_NAME.test(v)) {
+export function validateNamespace(namespace: string): string {
+  if (namespace.length > NAMESPACE_MAX || !NAMESPACE_NAME.test(namespace)) {
     throw new InputError(
-      `Input 'namespace' is not a valid Kubernetes namespace: '${printable(v)}' (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${NAMESPACE_MAX} characters).`,
+      `Input 'namespace' is not a valid Kubernetes namespace: '${printable(namespace)}' (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${NAMESPACE_MAX} characters).`,
     );
   }
-  return v;
+  return namespace;
 }
 
-function parsePinned(v: string): SemVer {
-  const s = parseSemver(v);
-  if (!s) {
+function parsePinned(version: string): SemVer {
+  const pinned = parseSemver(version);
+  if (!pinned) {
     throw new InputError(
-      `Input 'version' must be a SemVer version such as 4.13.0 or v1.2.3-rc.1, got '${printable(v)}'.`,
+      `Input 'version' must be a SemVer version such as 4.13.0 or v1.2.3-rc.1, got '${printable(version)}'.`,
     );
   }
-  return s;
+  return pinned;
 }
 
 /** Chart file name `name-1.2.3.tgz` → `name` (the version is the first `-<digit>` part that parses). */
@@ -242,15 +241,24 @@ export function parseChartRef(ref: string, root = workspaceRoot()): ChartRef {
 }
 
 /** `key=value` lines. Error messages name the line and key, never the value (set-secret). */
-function keyValues(get: InputGetter, input: string, secret: boolean, mask?: Masker): KeyValue[] {
+function keyValues(
+  get: InputGetter,
+  input: string,
+  secret: boolean,
+  addSecret?: (value: string) => void,
+): KeyValue[] {
   const out: KeyValue[] = [];
   const lines = list(get, input);
   lines.forEach((line, i) => {
     const at = line.indexOf('=');
     const key = at < 0 ? line : line.slice(0, at).trim();
     const value = at < 0 ? '' : line.slice(at + 1);
-    // Mask first: nothing below may print the value, but the runner should know it before anything else happens.
-    if (secret && mask && at >= 0) maskSecret(value, mask);
+    // Register first: nothing below may print the value, but it must be redacted before anything else
+    // happens (C3), also in the form helm's --set-string sees it (commas and backslashes escaped).
+    if (secret && addSecret && at >= 0 && value !== '') {
+      addSecret(value);
+      addSecret(strvalsLiteral(value));
+    }
     const shownKey = secret && at < 0 ? '(hidden)' : `'${printable(key)}'`;
     if (at < 0) {
       throw new InputError(
@@ -274,18 +282,18 @@ function keyValues(get: InputGetter, input: string, secret: boolean, mask?: Mask
 
 function extraArgs(get: InputGetter): string[] {
   const args = list(get, 'extra-args');
-  for (const a of args) {
-    if (CONTROL.test(a)) {
-      throw new InputError(`Input 'extra-args': '${printable(a)}' contains control characters.`);
+  for (const arg of args) {
+    if (CONTROL.test(arg)) {
+      throw new InputError(`Input 'extra-args': '${printable(arg)}' contains control characters.`);
     }
-    if (FORBIDDEN_LONG.test(a) || (FORBIDDEN_SHORT.test(a) && !a.startsWith('--'))) {
+    if (FORBIDDEN_LONG.test(arg) || (FORBIDDEN_SHORT.test(arg) && !arg.startsWith('--'))) {
       throw new InputError(
-        `Input 'extra-args' must not override the guarded target: '${printable(a)}' (version, namespace and cluster come only from the version, namespace and kube-context inputs).`,
+        `Input 'extra-args' must not override the guarded target: '${printable(arg)}' (version, namespace and cluster come only from the version, namespace and kube-context inputs).`,
       );
     }
-    if (a.startsWith('-') && /\s/.test(a)) {
+    if (arg.startsWith('-') && /\s/.test(arg)) {
       throw new InputError(
-        `Input 'extra-args' takes one argument per line: '${printable(a)}' (write the flag and its value on separate lines, or use --flag=value).`,
+        `Input 'extra-args' takes one argument per line: '${printable(arg)}' (write the flag and its value on separate lines, or use --flag=value).`,
       );
     }
   }
@@ -293,17 +301,17 @@ function extraArgs(get: InputGetter): string[] {
 }
 
 export interface ParseOptions {
-  /** Register secret values with the runner as soon as they are read (main passes core's masker). */
-  mask?: Masker;
-  /** Workspace root for values files and local charts (default GITHUB_WORKSPACE or cwd). */
+  /** Register a secret value on the outbound channel as soon as it is read (run.ts passes rt.out.addSecret). */
+  addSecret?: (value: string) => void;
+  /** Workspace root for values files and local charts (run.ts passes the runtime's GITHUB_WORKSPACE or cwd). */
   workspace?: string;
 }
 
 /** Parse and validate every input (L1). Throws InputError with one clear sentence; never calls helm. */
 export function parseInputs(get: InputGetter, opts: ParseOptions = {}): HelmGuardInputs {
   const root = opts.workspace ?? workspaceRoot();
-  // Secrets first, so they are masked even if a later input is invalid.
-  const setSecret = keyValues(get, 'set-secret', true, opts.mask);
+  // Secrets first, so they are registered even if a later input is invalid.
+  const setSecret = keyValues(get, 'set-secret', true, opts.addSecret);
   const release = validateRelease(required(get, 'release'));
   const namespace = validateNamespace(required(get, 'namespace'));
   const versionText = required(get, 'version');
