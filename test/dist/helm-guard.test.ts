@@ -137,6 +137,32 @@ describe('dist/helm-guard (the committed bundle, as the runner runs it)', () => 
     expect(f.calls().filter((c) => c[0] === 'upgrade')).toHaveLength(1);
   });
 
+  it('W1: chart NOTES and helm warnings cannot issue workflow commands through the bundle', async () => {
+    const payloads = [
+      '::add-mask::x',
+      '::stop-commands::tok',
+      ' ::set-output name=a::b',
+      '\u0085::warning::x',
+      '##[set-output name=a;]b',
+    ];
+    const f = fake({ releases: [nginx('4.12.0')], upgrade: { notes: payloads, warnings: payloads } });
+    const r = await runDist('helm-guard', { ...base, upgrade: 'true' }, { env: f.env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('stop-commands::tok'); // shown, defused
+    const lines = r.stdout.split(/\r\n|\r|\n/);
+    const forged = lines.filter(
+      (l) => /^[\s\u0085\u180e\u200b-\u200d\u2060\ufeff]*::(add-mask|stop-commands|set-output|warning)::?/.test(l) || l.includes('##['),
+    );
+    expect(forged).toEqual([]);
+    expect(r.outputs).toEqual({
+      'installed-version': '4.12.0',
+      'installed-chart': 'ingress-nginx',
+      'pinned-version': '4.13.0',
+      decision: 'upgrade',
+      'should-upgrade': 'true',
+    });
+  });
+
   it('H4: upgrade: true with on-downgrade skip → exit 0, no upgrade, warning', async () => {
     const f = fake({ releases: [nginx('4.14.0')] });
     const r = await runDist('helm-guard', { ...base, upgrade: 'true', 'on-downgrade': 'skip' }, { env: f.env });

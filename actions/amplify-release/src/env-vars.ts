@@ -58,9 +58,11 @@ function parseDotenv(lines: string[], input: string): EnvMap {
 }
 
 /** `"a b"` or `'a b'` → `a b` (one matching pair, as dotenv files do); anything else is literal. */
-function unquote(v: string): string {
-  const q = v[0];
-  return v.length >= 2 && (q === '"' || q === "'") && v.endsWith(q) ? v.slice(1, -1) : v;
+function unquote(text: string): string {
+  const quote = text[0];
+  return text.length >= 2 && (quote === '"' || quote === "'") && text.endsWith(quote)
+    ? text.slice(1, -1)
+    : text;
 }
 
 function parseMap(text: string, input: string): EnvMap {

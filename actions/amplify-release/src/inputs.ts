@@ -48,7 +48,7 @@ export const BRANCH = /^[^\s\x00-\x1f\x7f~^:?*[\\]{1,255}$/;
 export const COMMIT_ID = /^[0-9a-f]{7,40}$/i;
 const JOB_REASON_MAX = 255;
 
-export interface Inputs {
+export interface AmplifyReleaseInputs {
   appId: string;
   branch: string;
   release: ReleaseMode;
@@ -65,39 +65,41 @@ export interface Inputs {
   region: string;
 }
 
-export function validateAppId(v: string): string {
-  if (!APP_ID.test(v)) {
+export function validateAppId(appId: string): string {
+  if (!APP_ID.test(appId)) {
     throw new InputError(
-      `Input 'app-id' is not an Amplify app id: '${printable(v)}' (expected 'd' then 1-20 lower-case letters or digits, e.g. d1a2b3c4d5e6f7).`,
+      `Input 'app-id' is not an Amplify app id: '${printable(appId)}' (expected 'd' then 1-20 lower-case letters or digits, e.g. d1a2b3c4d5e6f7).`,
     );
   }
-  return v;
+  return appId;
 }
 
-export function validateBranch(v: string): string {
+export function validateBranch(branch: string): string {
   const bad =
-    !BRANCH.test(v) ||
-    v.includes('..') ||
-    v.includes('@{') ||
-    v.startsWith('/') ||
-    v.endsWith('/') ||
-    v.endsWith('.') ||
-    v.startsWith('-') ||
-    v.endsWith('.lock') ||
-    v.includes('//');
+    !BRANCH.test(branch) ||
+    branch.includes('..') ||
+    branch.includes('@{') ||
+    branch.startsWith('/') ||
+    branch.endsWith('/') ||
+    branch.endsWith('.') ||
+    branch.startsWith('-') ||
+    branch.endsWith('.lock') ||
+    branch.includes('//');
   if (bad) {
     throw new InputError(
-      `Input 'branch' is not a valid Amplify branch name: '${printable(v)}' (1-255 characters, no whitespace, control characters, '..' or any of ~^:?*[\\).`,
+      `Input 'branch' is not a valid Amplify branch name: '${printable(branch)}' (1-255 characters, no whitespace, control characters, '..' or any of ~^:?*[\\).`,
     );
   }
-  return v;
+  return branch;
 }
 
-function validateCommit(v: string, source: string): string {
-  if (!COMMIT_ID.test(v)) {
-    throw new InputError(`${source} is not a git commit id: '${printable(v)}' (expected 7-40 hex digits).`);
+function validateCommit(commit: string, source: string): string {
+  if (!COMMIT_ID.test(commit)) {
+    throw new InputError(
+      `${source} is not a git commit id: '${printable(commit)}' (expected 7-40 hex digits).`,
+    );
   }
-  return v.toLowerCase();
+  return commit.toLowerCase();
 }
 
 function defaultJobReason(env: NodeJS.ProcessEnv): string {
@@ -108,7 +110,7 @@ function defaultJobReason(env: NodeJS.ProcessEnv): string {
 }
 
 /** Parse and validate every input (L1): any problem is one InputError, before any AWS call. */
-export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.env): Inputs {
+export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv): AmplifyReleaseInputs {
   const appId = validateAppId(required(get, 'app-id'));
   const rawBranch = get('branch');
   if (rawBranch.trim() === '')
@@ -133,9 +135,9 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
   }
 
   const secretKeys = new Set(list(get, 'secret-keys', true));
-  for (const k of secretKeys) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(k))
-      throw new InputError(`Input 'secret-keys': '${printable(k)}' is not a valid variable name.`);
+  for (const key of secretKeys) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(key))
+      throw new InputError(`Input 'secret-keys': '${printable(key)}' is not a valid variable name.`);
   }
   const envVars = parseEnvVars(get('environment-variables'));
 
@@ -165,8 +167,8 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv = process.e
 }
 
 /** Values that must never be printed: those of `secret-keys` and of keys that look secret. */
-export function secretValues(inputs: Pick<Inputs, 'envVars' | 'secretKeys'>): string[] {
+export function secretValues(inputs: Pick<AmplifyReleaseInputs, 'envVars' | 'secretKeys'>): string[] {
   return Object.entries(inputs.envVars)
-    .filter(([k]) => isSecretKey(k, inputs.secretKeys))
-    .map(([, v]) => v);
+    .filter(([key]) => isSecretKey(key, inputs.secretKeys))
+    .map(([, value]) => value);
 }

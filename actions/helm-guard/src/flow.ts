@@ -1,13 +1,13 @@
 /**
- * The helm-guard run: read the installed release, decide (guard.ts), optionally upgrade, summarise.
- * Everything external is injected (helm runner, logger, summary writer, output sink) so tests drive it.
+ * The helm-guard steps: read the installed release and decide (guard.ts), then optionally upgrade. Each
+ * step takes its dependencies and returns a value; run.ts publishes them. Everything helm prints (versions,
+ * chart names, statuses, NOTES, stderr) is untrusted: it goes to the log line by line, through the outbound
+ * channel, which redacts secrets and neutralises workflow commands (W1).
  */
+import type { Cancellation } from '../../../src/cancel';
 import { GuardError } from '../../../src/errors';
 import type { Logger } from '../../../src/log';
-import { code, table } from '../../../src/markdown';
-import { redact } from '../../../src/mask';
-import { writeSummary, type SummaryWriter } from '../../../src/summary';
-import { decide, type InstalledRelease, type Verdict } from './guard';
+import { decideUpgrade, type InstalledRelease, type Verdict } from './guard';
 import {
   commandLine,
   firstErrorLine,
@@ -18,50 +18,59 @@ import {
   NOT_FOUND,
   parseList,
   parseMetadata,
-  secretForms,
   upgradeArgs,
-  type HelmRunner,
 } from './helm';
+import type { HelmRunner } from './helm-exec';
 import type { HelmGuardInputs } from './inputs';
 
 export const ACTION = 'helm-guard';
 
 export type ReleaseSource = 'helm get metadata' | 'helm list (fallback for Helm < 3.13)';
 
-export interface FlowDeps {
+/** What the steps take from outside; run.ts builds it from the Runtime (the helm runner is injectable). */
+export interface HelmGuardDeps {
   helm: HelmRunner;
   log: Logger;
-  summary?: SummaryWriter;
-  setOutputs: (o: Record<string, string>) => void;
+  cancel: Cancellation;
 }
 
-export interface FlowResult {
+/** The installed release, how it was read, and the guard's verdict. */
+export interface ReleaseCheck {
   installed?: InstalledRelease;
   source: ReleaseSource;
   verdict: Verdict;
   helmVersion?: string;
-  /** The upgrade command as displayed (secrets as ****), when it ran. */
-  command?: string;
-  upgradeExitCode?: number;
+}
+
+export interface UpgradeRun {
+  /** The upgrade command as displayed (secrets as ****). */
+  command: string;
+  upgradeExitCode: number;
+}
+
+export type HelmGuardOutcome = ReleaseCheck & Partial<UpgradeRun>;
+
+function groupTitle(inputs: HelmGuardInputs): string {
+  return `${ACTION}: release ${inputs.release} (namespace ${inputs.namespace})`;
 }
 
 async function helmVersion(helm: HelmRunner, log: Logger): Promise<string | undefined> {
-  const r = await helm(['version', '--short']);
-  if (r.exitCode !== 0) {
-    log.warning(`helm version failed (exit ${r.exitCode}): ${firstErrorLine(r.stderr)}`);
+  const result = await helm(['version', '--short']);
+  if (result.exitCode !== 0) {
+    log.warning(`helm version failed (exit ${result.exitCode}): ${firstErrorLine(result.stderr)}`);
     return undefined;
   }
-  return r.stdout.trim().split(/\r?\n/)[0];
+  return result.stdout.trim().split(/\r?\n/)[0];
 }
 
 /** Read the installed release: `helm get metadata`, or `helm list` on Helm older than 3.13. */
 export async function readRelease(
-  i: HelmGuardInputs,
+  inputs: HelmGuardInputs,
   helm: HelmRunner,
   log: Logger,
 ): Promise<{ installed?: InstalledRelease; source: ReleaseSource }> {
-  const subject = `release '${i.release}' in namespace '${i.namespace}'`;
-  const meta = await helm(metadataArgs(i));
+  const subject = `release '${inputs.release}' in namespace '${inputs.namespace}'`;
+  const meta = await helm(metadataArgs(inputs));
   if (meta.exitCode === 0) {
     try {
       return { installed: parseMetadata(meta.stdout), source: 'helm get metadata' };
@@ -78,14 +87,14 @@ export async function readRelease(
   }
   log.info(`This helm has no 'get metadata' (Helm < 3.13); reading the release with 'helm list' instead.`);
   const source: ReleaseSource = 'helm list (fallback for Helm < 3.13)';
-  const list = await helm(listArgs(i));
-  if (list.exitCode !== 0) {
+  const listed = await helm(listArgs(inputs));
+  if (listed.exitCode !== 0) {
     throw new Error(
-      `helm list failed for ${subject} (exit ${list.exitCode}): ${firstErrorLine(list.stderr)}`,
+      `helm list failed for ${subject} (exit ${listed.exitCode}): ${firstErrorLine(listed.stderr)}`,
     );
   }
   try {
-    const installed = parseList(list.stdout, i.release, i.chart?.name);
+    const installed = parseList(listed.stdout, inputs.release, inputs.chart?.name);
     return installed ? { installed, source } : { source };
   } catch (e) {
     if (e instanceof HelmOutputError) throw new Error(`Could not read ${subject}: ${e.message}.`);
@@ -93,111 +102,108 @@ export async function readRelease(
   }
 }
 
-export async function runHelmGuard(i: HelmGuardInputs, deps: FlowDeps): Promise<FlowResult> {
+/** Read the installed release (in a log group), decide what the pin allows, and log why. */
+export async function checkRelease(inputs: HelmGuardInputs, deps: HelmGuardDeps): Promise<ReleaseCheck> {
   const { helm, log } = deps;
-  const secrets = secretForms(i);
-  const say = (m: string) => log.info(redact(m, secrets));
-  const subject = `${ACTION}: release ${i.release} (namespace ${i.namespace})`;
+  const { installed, source, version } = await log.group(
+    `${groupTitle(inputs)}: read installed release`,
+    async () => {
+      const version = await helmVersion(helm, log);
+      if (version) log.info(`helm ${version}`);
+      const read = await readRelease(inputs, helm, log);
+      log.info(`Source: ${read.source}`);
+      if (read.installed) {
+        const release = read.installed;
+        log.info(
+          `Installed: chart ${release.chart} ${release.version}${release.appVersion ? ` (app ${release.appVersion})` : ''}, status ${release.status || '?'}, revision ${release.revision ?? '?'}${release.deployedAt ? `, deployed ${release.deployedAt}` : ''}`,
+        );
+      } else {
+        log.info('Installed: none (release not found)');
+      }
+      log.info(`Pinned: ${inputs.chart ? `chart ${inputs.chart.name} ` : ''}${inputs.version}`);
+      return { ...read, version };
+    },
+  );
 
-  const { installed, source, version } = await log.group(`${subject}: read installed release`, async () => {
-    const v = await helmVersion(helm, log);
-    if (v) say(`helm ${v}`);
-    const r = await readRelease(i, helm, log);
-    say(`Source: ${r.source}`);
-    if (r.installed) {
-      const x = r.installed;
-      say(
-        `Installed: chart ${x.chart} ${x.version}${x.appVersion ? ` (app ${x.appVersion})` : ''}, status ${x.status || '?'}, revision ${x.revision ?? '?'}${x.deployedAt ? `, deployed ${x.deployedAt}` : ''}`,
-      );
-    } else {
-      say('Installed: none (release not found)');
-    }
-    say(`Pinned: ${i.chart ? `chart ${i.chart.name} ` : ''}${i.version}`);
-    return { ...r, version: v };
-  });
-
-  const verdict = decide({
-    release: i.release,
-    namespace: i.namespace,
+  const verdict = decideUpgrade({
+    release: inputs.release,
+    namespace: inputs.namespace,
     ...(installed ? { installed } : {}),
-    pinned: i.pinned,
-    ...(i.chart ? { expectedChart: i.chart.name } : {}),
-    onDowngrade: i.onDowngrade,
-    onChartMismatch: i.onChartMismatch,
+    pinned: inputs.pinned,
+    ...(inputs.chart ? { expectedChart: inputs.chart.name } : {}),
+    onDowngrade: inputs.onDowngrade,
+    onChartMismatch: inputs.onChartMismatch,
   });
-  for (const w of verdict.warnings) log.warning(redact(w, secrets));
-  if (!i.chart) say('No chart input: the installed chart name is not checked.');
-  say(`Decision: ${verdict.decision ?? 'refused'}. Why: ${verdict.reason}`);
-
-  deps.setOutputs({
-    'installed-version': installed && installed.status !== 'uninstalled' ? installed.version : '',
-    'installed-chart': installed && installed.status !== 'uninstalled' ? installed.chart : '',
-    'pinned-version': i.version,
-    decision: verdict.decision ?? '',
-    'should-upgrade': String(verdict.shouldUpgrade),
-  });
-
-  const result: FlowResult = {
+  for (const warning of verdict.warnings) log.warning(warning);
+  if (!inputs.chart) log.info('No chart input: the installed chart name is not checked.');
+  log.info(`Decision: ${verdict.decision ?? 'refused'}. Why: ${verdict.reason}`);
+  return {
     ...(installed ? { installed } : {}),
     source,
     verdict,
     ...(version ? { helmVersion: version } : {}),
   };
+}
 
-  if (!verdict.error && i.upgrade && verdict.shouldUpgrade) {
-    const cmd = upgradeArgs(i);
-    result.command = redact(commandLine(i.helmPath, cmd.display), secrets);
-    const r = await log.group(
-      `${subject}: helm upgrade --install ${i.chart?.name ?? ''} ${i.version}`,
+/** The step outputs (action.yml `outputs`), set before any upgrade runs. */
+export function outputsOf(inputs: HelmGuardInputs, check: ReleaseCheck): Record<string, string> {
+  const live = check.installed && check.installed.status !== 'uninstalled' ? check.installed : undefined;
+  return {
+    'installed-version': live ? live.version : '',
+    'installed-chart': live ? live.chart : '',
+    'pinned-version': inputs.version,
+    decision: check.verdict.decision ?? '',
+    'should-upgrade': String(check.verdict.shouldUpgrade),
+  };
+}
+
+/**
+ * With `upgrade: true` and a verdict that allows it, run `helm upgrade --install`, streaming its output into
+ * a log group. On cancellation the helm process is stopped (helm-exec.ts) and the note says the release may
+ * be left mid-operation; the step then fails with CancelledError.
+ */
+export async function upgradeIfAllowed(
+  inputs: HelmGuardInputs,
+  check: ReleaseCheck,
+  deps: HelmGuardDeps,
+): Promise<UpgradeRun | undefined> {
+  const { verdict } = check;
+  if (!inputs.upgrade || verdict.error) return undefined;
+  if (!verdict.shouldUpgrade) {
+    deps.log.info('Not running helm upgrade: the guard decided against it.');
+    return undefined;
+  }
+  const upgrade = upgradeArgs(inputs);
+  const command = commandLine(inputs.helmPath, upgrade.display);
+  deps.cancel.throwIfCancelled();
+  const forget = deps.cancel.onCancel(`helm release ${inputs.release}`, async () => ({
+    ok: false,
+    detail: `helm upgrade was interrupted; the release may be left pending-upgrade or pending-install: check 'helm history ${inputs.release} -n ${inputs.namespace}' before re-running`,
+  }));
+  try {
+    const result = await deps.log.group(
+      `${groupTitle(inputs)}: helm upgrade --install ${inputs.chart?.name ?? ''} ${inputs.version}`,
       async () => {
-        say(`$ ${result.command}`);
-        return helm(cmd.args, {
-          onLine: (line, stream) => (stream === 'stderr' ? say(`[stderr] ${line}`) : say(line)),
+        deps.log.info(`$ ${command}`);
+        return deps.helm(upgrade.args, {
+          onLine: (line, stream) => deps.log.info(stream === 'stderr' ? `[stderr] ${line}` : line),
         });
       },
     );
-    result.upgradeExitCode = r.exitCode;
-  } else if (i.upgrade && !verdict.error) {
-    say('Not running helm upgrade: the guard decided against it.');
+    deps.cancel.throwIfCancelled();
+    return { command, upgradeExitCode: result.exitCode };
+  } finally {
+    forget();
   }
-
-  await writeSummary(redact(summaryMarkdown(i, result), secrets), log, deps.summary);
-
-  if (verdict.error) throw new GuardError(redact(verdict.error, secrets));
-  if (result.upgradeExitCode !== undefined && result.upgradeExitCode !== 0) {
-    throw new Error(
-      `helm upgrade failed for release '${i.release}' in namespace '${i.namespace}' (exit ${result.upgradeExitCode}); see the '${subject}: helm upgrade' log group.`,
-    );
-  }
-  return result;
 }
 
-export function summaryMarkdown(i: HelmGuardInputs, r: FlowResult): string {
-  const x = r.installed && r.installed.status !== 'uninstalled' ? r.installed : undefined;
-  const rows: unknown[][] = [
-    ['Release', code(i.release)],
-    ['Namespace', code(i.namespace)],
-    [
-      'Installed (before this run)',
-      x
-        ? `${x.chart} ${x.version} (status ${x.status || '?'}, revision ${x.revision ?? '?'})`
-        : 'not installed',
-    ],
-    ['Pinned', `${i.chart ? `${i.chart.name} ` : ''}${i.version}`],
-    ['Decision', r.verdict.decision ? code(r.verdict.decision) : 'refused'],
-    ['Why', r.verdict.reason],
-    ['Read with', `${r.source}${r.helmVersion ? ` (helm ${r.helmVersion})` : ''}`],
-  ];
-  if (i.kubeContext) rows.splice(2, 0, ['Kube context', code(i.kubeContext)]);
-  const parts = [`### ${ACTION}: ${i.release} in ${i.namespace}`, '', table(['', ''], rows), ''];
-  if (r.verdict.error) parts.push(`**Refused:** ${r.verdict.error}`, '');
-  if (r.command) {
-    const outcome = r.upgradeExitCode === 0 ? 'succeeded' : `failed (exit ${r.upgradeExitCode})`;
-    parts.push(`Ran (${outcome}):`, '', '```', r.command, '```', '');
-  } else if (i.upgrade) {
-    parts.push('helm upgrade was not run.', '');
-  } else {
-    parts.push(`Guard only (upgrade: false); should-upgrade=${r.verdict.shouldUpgrade}.`, '');
+/** Why the step fails (the guard refused, or helm upgrade failed), or undefined. */
+export function failureOf(inputs: HelmGuardInputs, outcome: HelmGuardOutcome): Error | undefined {
+  if (outcome.verdict.error) return new GuardError(outcome.verdict.error);
+  if (outcome.upgradeExitCode !== undefined && outcome.upgradeExitCode !== 0) {
+    return new Error(
+      `helm upgrade failed for release '${inputs.release}' in namespace '${inputs.namespace}' (exit ${outcome.upgradeExitCode}); see the '${groupTitle(inputs)}: helm upgrade' log group.`,
+    );
   }
-  return parts.join('\n');
+  return undefined;
 }

@@ -45,124 +45,125 @@ export interface Verdict {
 
 export const PENDING_STATUSES = ['pending-install', 'pending-upgrade', 'pending-rollback'] as const;
 
-function where(i: GuardInput): string {
-  return `release '${i.release}' in namespace '${i.namespace}'`;
+function where(input: GuardInput): string {
+  return `release '${input.release}' in namespace '${input.namespace}'`;
 }
 
-function busyAdvice(i: GuardInput, inst: InstalledRelease): string {
-  const rev = inst.revision ? ` (revision ${inst.revision})` : '';
-  const ns = `-n ${i.namespace}`;
+function busyAdvice(input: GuardInput, current: InstalledRelease): string {
+  const rev = current.revision ? ` (revision ${current.revision})` : '';
+  const ns = `-n ${input.namespace}`;
   const fix =
-    inst.status === 'pending-install'
-      ? `if no helm process is still running (an interrupted first install), remove it with 'helm uninstall ${i.release} ${ns}' and re-run`
-      : `if no helm process is still running (an interrupted job leaves the release stuck), check 'helm history ${i.release} ${ns}' and roll back to the last deployed revision with 'helm rollback ${i.release} <revision> ${ns}', then re-run`;
-  return `another Helm operation is in progress on ${i.release} (namespace ${i.namespace}, status ${inst.status}${rev}); refusing a blind upgrade. Wait for it to finish and re-run; ${fix}.`;
+    current.status === 'pending-install'
+      ? `if no helm process is still running (an interrupted first install), remove it with 'helm uninstall ${input.release} ${ns}' and re-run`
+      : `if no helm process is still running (an interrupted job leaves the release stuck), check 'helm history ${input.release} ${ns}' and roll back to the last deployed revision with 'helm rollback ${input.release} <revision> ${ns}', then re-run`;
+  return `another Helm operation is in progress on ${input.release} (namespace ${input.namespace}, status ${current.status}${rev}); refusing a blind upgrade. Wait for it to finish and re-run; ${fix}.`;
 }
 
-export function decide(i: GuardInput): Verdict {
-  const inst = i.installed;
-  const pinned = i.pinned.raw;
+/** H4: what to do with the installed release, given the pin and what the user allows. */
+export function decideUpgrade(input: GuardInput): Verdict {
+  const current = input.installed;
+  const pinned = input.pinned.raw;
   const warnings: string[] = [];
 
-  if (!inst || inst.status === 'uninstalled') {
-    const prev = inst
-      ? ` (a previous release, chart ${inst.chart} ${inst.version}, was uninstalled with its history kept)`
+  if (!current || current.status === 'uninstalled') {
+    const prev = current
+      ? ` (a previous release, chart ${current.chart} ${current.version}, was uninstalled with its history kept)`
       : '';
     return {
       decision: 'install',
       shouldUpgrade: true,
-      reason: `${where(i)} is not installed${prev}; install ${pinned}.`,
+      reason: `${where(input)} is not installed${prev}; install ${pinned}.`,
       warnings,
     };
   }
 
-  if ((PENDING_STATUSES as readonly string[]).includes(inst.status)) {
+  if ((PENDING_STATUSES as readonly string[]).includes(current.status)) {
     return {
       shouldUpgrade: false,
-      reason: `release is ${inst.status}.`,
+      reason: `release is ${current.status}.`,
       warnings,
-      error: busyAdvice(i, inst),
+      error: busyAdvice(input, current),
     };
   }
-  if (inst.status === 'uninstalling') {
+  if (current.status === 'uninstalling') {
     return {
       shouldUpgrade: false,
       reason: 'release is being uninstalled.',
       warnings,
-      error: `${where(i)} is being uninstalled (status uninstalling); wait for 'helm uninstall' to finish (check 'helm status ${i.release} -n ${i.namespace}') and re-run.`,
+      error: `${where(input)} is being uninstalled (status uninstalling); wait for 'helm uninstall' to finish (check 'helm status ${input.release} -n ${input.namespace}') and re-run.`,
     };
   }
-  if (inst.status === 'unknown' || inst.status === '') {
+  if (current.status === 'unknown' || current.status === '') {
     return {
       shouldUpgrade: false,
       reason: 'release status is unknown.',
       warnings,
-      error: `${where(i)} has status '${inst.status || 'unknown'}'; inspect it with 'helm status ${i.release} -n ${i.namespace}' and 'helm history' before deploying.`,
+      error: `${where(input)} has status '${current.status || 'unknown'}'; inspect it with 'helm status ${input.release} -n ${input.namespace}' and 'helm history' before deploying.`,
     };
   }
-  if (inst.status === 'failed') {
+  if (current.status === 'failed') {
     warnings.push(
-      `${where(i)} is in status failed (revision ${inst.revision ?? '?'}); the last operation did not finish cleanly. Proceeding with the version check.`,
+      `${where(input)} is in status failed (revision ${current.revision ?? '?'}); the last operation did not finish cleanly. Proceeding with the version check.`,
     );
   }
 
-  if (i.expectedChart !== undefined && inst.chart !== i.expectedChart) {
-    if (i.onChartMismatch === 'fail') {
+  if (input.expectedChart !== undefined && current.chart !== input.expectedChart) {
+    if (input.onChartMismatch === 'fail') {
       return {
         shouldUpgrade: false,
-        reason: `installed chart '${inst.chart}' is not '${i.expectedChart}'.`,
+        reason: `installed chart '${current.chart}' is not '${input.expectedChart}'.`,
         warnings,
-        error: `${where(i)} runs chart '${inst.chart}' ${inst.version}, but the chart input is '${i.expectedChart}'; refusing to replace it. Check the release name, or set on-chart-mismatch: allow if replacing the chart is intended.`,
+        error: `${where(input)} runs chart '${current.chart}' ${current.version}, but the chart input is '${input.expectedChart}'; refusing to replace it. Check the release name, or set on-chart-mismatch: allow if replacing the chart is intended.`,
       };
     }
     warnings.push(
-      `${where(i)} runs chart '${inst.chart}' ${inst.version}; it will be replaced by '${i.expectedChart}' ${pinned} (on-chart-mismatch: allow). Versions of different charts are not compared.`,
+      `${where(input)} runs chart '${current.chart}' ${current.version}; it will be replaced by '${input.expectedChart}' ${pinned} (on-chart-mismatch: allow). Versions of different charts are not compared.`,
     );
     return {
       decision: 'upgrade',
       shouldUpgrade: true,
-      reason: `chart changes from '${inst.chart}' ${inst.version} to '${i.expectedChart}' ${pinned} (allowed by on-chart-mismatch: allow).`,
+      reason: `chart changes from '${current.chart}' ${current.version} to '${input.expectedChart}' ${pinned} (allowed by on-chart-mismatch: allow).`,
       warnings,
     };
   }
 
-  const installed = parseSemverLoose(inst.version);
-  if (!installed) {
+  const installedVersion = parseSemverLoose(current.version);
+  if (!installedVersion) {
     return {
       shouldUpgrade: false,
-      reason: `installed version '${inst.version}' is not SemVer.`,
+      reason: `installed version '${current.version}' is not SemVer.`,
       warnings,
-      error: `${where(i)} reports chart version '${inst.version}', which is not SemVer, so it cannot be compared with ${pinned}; refusing to guess. Inspect it with 'helm history ${i.release} -n ${i.namespace}'.`,
+      error: `${where(input)} reports chart version '${current.version}', which is not SemVer, so it cannot be compared with ${pinned}; refusing to guess. Inspect it with 'helm history ${input.release} -n ${input.namespace}'.`,
     };
   }
 
-  const c = compareSemver(installed, i.pinned);
-  const failedNote = inst.status === 'failed' ? ' The release is in status failed.' : '';
-  if (c < 0) {
+  const order = compareSemver(installedVersion, input.pinned);
+  const failedNote = current.status === 'failed' ? ' The release is in status failed.' : '';
+  if (order < 0) {
     return {
       decision: 'upgrade',
       shouldUpgrade: true,
-      reason: `installed ${inst.version} is older than pinned ${pinned}; upgrade.${failedNote}`,
+      reason: `installed ${current.version} is older than pinned ${pinned}; upgrade.${failedNote}`,
       warnings,
     };
   }
-  if (c === 0) {
+  if (order === 0) {
     const build =
-      installed.build.join('.') !== i.pinned.build.join('.')
+      installedVersion.build.join('.') !== input.pinned.build.join('.')
         ? ' (build metadata differs and is ignored)'
         : '';
     return {
       decision: 'unchanged',
       shouldUpgrade: true,
-      reason: `installed ${inst.version} equals pinned ${pinned}${build}; an upgrade only re-applies values.${failedNote}`,
+      reason: `installed ${current.version} equals pinned ${pinned}${build}; an upgrade only re-applies values.${failedNote}`,
       warnings,
     };
   }
-  const newer = `installed ${inst.version} is newer than pinned ${pinned}`;
-  switch (i.onDowngrade) {
+  const newer = `installed ${current.version} is newer than pinned ${pinned}`;
+  switch (input.onDowngrade) {
     case 'skip':
       warnings.push(
-        `${where(i)}: ${newer}; not downgrading (on-downgrade: skip). Raise the pinned version to ${inst.version} to make the pin match the cluster.`,
+        `${where(input)}: ${newer}; not downgrading (on-downgrade: skip). Raise the pinned version to ${current.version} to make the pin match the cluster.`,
       );
       return {
         decision: 'downgrade-skipped',
@@ -171,7 +172,7 @@ export function decide(i: GuardInput): Verdict {
         warnings,
       };
     case 'allow':
-      warnings.push(`${where(i)}: ${newer}; downgrading to ${pinned} because on-downgrade is allow.`);
+      warnings.push(`${where(input)}: ${newer}; downgrading to ${pinned} because on-downgrade is allow.`);
       return {
         decision: 'downgrade-allowed',
         shouldUpgrade: true,
@@ -184,7 +185,7 @@ export function decide(i: GuardInput): Verdict {
         shouldUpgrade: false,
         reason: `${newer}; downgrade refused (on-downgrade: fail).`,
         warnings,
-        error: `H4: ${where(i)} runs chart ${inst.chart} ${inst.version}, newer than the pinned ${pinned}; refusing to downgrade it. Someone upgraded it outside this workflow: raise the pinned version to ${inst.version} (or newer), or set on-downgrade: skip / allow.`,
+        error: `H4: ${where(input)} runs chart ${current.chart} ${current.version}, newer than the pinned ${pinned}; refusing to downgrade it. Someone upgraded it outside this workflow: raise the pinned version to ${current.version} (or newer), or set on-downgrade: skip / allow.`,
       };
   }
 }

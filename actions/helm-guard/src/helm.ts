@@ -1,84 +1,45 @@
 /**
- * Talking to the helm CLI: an injectable runner (argument arrays, never a shell), the argument
- * builders, and parsers for `helm get metadata -o json` / `helm list -o json`.
+ * Talking to the helm CLI: the argument builders and parsers for `helm get metadata -o json` /
+ * `helm list -o json` (the runner itself is helm-exec.ts).
  */
-import { getExecOutput } from '@actions/exec';
 import type { InstalledRelease } from './guard';
 import type { HelmGuardInputs } from './inputs';
 import { splitChartVersion } from './split';
 
 export { splitChartVersion };
 
-export interface HelmResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-export interface HelmRunOptions {
-  /** Called for each output line as it arrives (used to stream `helm upgrade`). */
-  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
-}
-
-/** Runs helm with an argument array. Rejects only when helm cannot be started at all. */
-export type HelmRunner = (args: string[], opts?: HelmRunOptions) => Promise<HelmResult>;
-
-/** The real runner: @actions/exec, silent (we print what we choose, redacted), exit code returned, never thrown. */
-export function execHelmRunner(helmPath: string, env?: Record<string, string>): HelmRunner {
-  return async (args, opts = {}) => {
-    try {
-      const onLine = opts.onLine;
-      return await getExecOutput(helmPath, args, {
-        ignoreReturnCode: true,
-        silent: true,
-        ...(env ? { env } : {}),
-        ...(onLine
-          ? {
-              listeners: {
-                stdline: (l: string) => onLine(l, 'stdout'),
-                errline: (l: string) => onLine(l, 'stderr'),
-              },
-            }
-          : {}),
-      });
-    } catch (e) {
-      throw new Error(
-        `Could not run helm ('${helmPath}'): ${(e as Error).message.split('\n')[0]} Install Helm 3.13+ (for example with azure/setup-helm) or set helm-path.`,
-      );
-    }
-  };
-}
-
 /** Go regexp.QuoteMeta: escape what RE2 treats as special, for `helm list --filter`. */
 export function quoteMeta(s: string): string {
   return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
-function contextArgs(i: Pick<HelmGuardInputs, 'kubeContext'>): string[] {
-  return i.kubeContext ? ['--kube-context', i.kubeContext] : [];
+type ReleaseTarget = Pick<HelmGuardInputs, 'release' | 'namespace' | 'kubeContext'>;
+
+function contextArgs(target: Pick<HelmGuardInputs, 'kubeContext'>): string[] {
+  return target.kubeContext ? ['--kube-context', target.kubeContext] : [];
 }
 
-export function metadataArgs(i: Pick<HelmGuardInputs, 'release' | 'namespace' | 'kubeContext'>): string[] {
-  return ['get', 'metadata', i.release, '-n', i.namespace, '-o', 'json', ...contextArgs(i)];
+export function metadataArgs(target: ReleaseTarget): string[] {
+  return ['get', 'metadata', target.release, '-n', target.namespace, '-o', 'json', ...contextArgs(target)];
 }
 
-export function listArgs(i: Pick<HelmGuardInputs, 'release' | 'namespace' | 'kubeContext'>): string[] {
+export function listArgs(target: ReleaseTarget): string[] {
   return [
     'list',
     '-n',
-    i.namespace,
+    target.namespace,
     '--filter',
-    `^${quoteMeta(i.release)}$`,
+    `^${quoteMeta(target.release)}$`,
     '--all',
     '-o',
     'json',
-    ...contextArgs(i),
+    ...contextArgs(target),
   ];
 }
 
 /** Escape a literal for Helm's --set parser (strvals): backslash and comma would otherwise be syntax. */
-export function strvalsLiteral(v: string): string {
-  return v.replace(/[\\,]/g, '\\$&');
+export function strvalsLiteral(value: string): string {
+  return value.replace(/[\\,]/g, '\\$&');
 }
 
 export interface UpgradeCommand {
@@ -88,54 +49,42 @@ export interface UpgradeCommand {
 }
 
 /** `helm upgrade --install <release> <chart> --version <v> --namespace <ns>` plus the options given. */
-export function upgradeArgs(i: HelmGuardInputs): UpgradeCommand {
-  if (!i.chart) throw new Error('upgradeArgs needs a chart');
+export function upgradeArgs(inputs: HelmGuardInputs): UpgradeCommand {
+  if (!inputs.chart) throw new Error('upgradeArgs needs a chart');
   const base = [
     'upgrade',
     '--install',
-    i.release,
-    i.chart.ref,
+    inputs.release,
+    inputs.chart.ref,
     '--version',
-    i.version,
+    inputs.version,
     '--namespace',
-    i.namespace,
+    inputs.namespace,
   ];
   const args = [...base];
   const display = [...base];
-  const both = (...a: string[]) => {
-    args.push(...a);
-    display.push(...a);
+  const both = (...more: string[]) => {
+    args.push(...more);
+    display.push(...more);
   };
-  if (i.kubeContext) both('--kube-context', i.kubeContext);
-  for (const v of i.values) both('--values', v);
-  for (const kv of i.set) both('--set', `${kv.key}=${kv.value}`);
-  for (const kv of i.setSecret) {
+  if (inputs.kubeContext) both('--kube-context', inputs.kubeContext);
+  for (const file of inputs.values) both('--values', file);
+  for (const pair of inputs.set) both('--set', `${pair.key}=${pair.value}`);
+  for (const pair of inputs.setSecret) {
     // --set-string: a secret is text; never let Helm turn "0123" or "true" into a number or a boolean.
-    args.push('--set-string', `${kv.key}=${strvalsLiteral(kv.value)}`);
-    display.push('--set-string', `${kv.key}=****`);
+    args.push('--set-string', `${pair.key}=${strvalsLiteral(pair.value)}`);
+    display.push('--set-string', `${pair.key}=****`);
   }
-  if (i.atomic) both('--atomic');
-  if (i.wait) both('--wait');
-  if (i.timeout) both('--timeout', i.timeout);
-  both(...i.extraArgs);
+  if (inputs.atomic) both('--atomic');
+  if (inputs.wait) both('--wait');
+  if (inputs.timeout) both('--timeout', inputs.timeout);
+  both(...inputs.extraArgs);
   return { args, display };
 }
 
-/** Forms of each secret value that could show up in text we print. */
-export function secretForms(i: Pick<HelmGuardInputs, 'setSecret'>): string[] {
-  const out = new Set<string>();
-  for (const kv of i.setSecret) {
-    if (kv.value === '') continue;
-    out.add(kv.value);
-    out.add(strvalsLiteral(kv.value));
-    out.add(JSON.stringify(kv.value).slice(1, -1));
-  }
-  return [...out];
-}
-
 /** Quote an argument for display the way a shell user would read it. */
-export function shellQuote(a: string): string {
-  return /^[\w@%+=:,./*-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`;
+export function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./*-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 export function commandLine(helmPath: string, args: string[]): string {
@@ -146,8 +95,8 @@ export class HelmOutputError extends Error {
   override name = 'HelmOutputError';
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
 }
 
 /** `helm get metadata -o json` (Helm ≥ 3.13). */
@@ -194,7 +143,8 @@ export function parseList(
   }
   if (!Array.isArray(rows)) throw new HelmOutputError('helm list did not return a JSON array');
   const row = rows.find(
-    (r) => r && typeof r === 'object' && (r as Record<string, unknown>).name === release,
+    (candidate) =>
+      candidate && typeof candidate === 'object' && (candidate as Record<string, unknown>).name === release,
   ) as Record<string, unknown> | undefined;
   if (!row) return undefined;
   const { chart, version } = splitChartVersion(str(row.chart) ?? '', expectedName);
@@ -218,7 +168,7 @@ export const NO_METADATA_COMMAND = /unknown command "metadata"/;
 export function firstErrorLine(stderr: string): string {
   const lines = stderr
     .split(/\r?\n/)
-    .map((l) => l.trim())
+    .map((line) => line.trim())
     .filter(Boolean);
-  return lines.find((l) => l.startsWith('Error:')) ?? lines[lines.length - 1] ?? '(no output)';
+  return lines.find((line) => line.startsWith('Error:')) ?? lines[lines.length - 1] ?? '(no output)';
 }

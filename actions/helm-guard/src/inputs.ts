@@ -1,6 +1,4 @@
 import fs from 'node:fs';
-import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../../src/errors';
 import {
   bool,
@@ -13,10 +11,9 @@ import {
   workspaceRoot,
   type InputGetter,
 } from '../../../src/inputs';
-import type { Masker } from '../../../src/mask';
-import { maskSecret } from '../../../src/mask';
+import { strvalsLiteral } from './helm';
 import { compareSemver, parseSemver, parseSemverLoose, type SemVer } from './semver';
-import { splitChartVersion } from './split';
+import { parseChartRef, type ChartRef } from './chart-ref';
 
 /** Every input in action.yml (a test keeps the two in step). */
 export const INPUTS = [
@@ -47,6 +44,8 @@ export const OUTPUTS = [
   'should-upgrade',
 ] as const;
 
+export { CHART_NAME, parseChartRef, type ChartRef } from './chart-ref';
+
 export const ON_DOWNGRADE = ['fail', 'skip', 'allow'] as const;
 export const ON_CHART_MISMATCH = ['fail', 'allow'] as const;
 export type OnDowngrade = (typeof ON_DOWNGRADE)[number];
@@ -61,16 +60,6 @@ export const DEFAULTS = {
   wait: 'false',
   'helm-path': 'helm',
 } as const;
-
-export interface ChartRef {
-  /** The reference exactly as given, passed to `helm upgrade`. */
-  ref: string;
-  kind: 'repo' | 'oci' | 'url' | 'path';
-  /** Chart name compared with the installed release's chart. */
-  name: string;
-  /** For a local chart directory: its Chart.yaml version. */
-  localVersion?: string;
-}
 
 export interface KeyValue {
   key: string;
@@ -105,7 +94,6 @@ export const RELEASE_MAX = 53;
 /** DNS-1123 label, at most 63 characters. */
 export const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const NAMESPACE_MAX = 63;
-export const CHART_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,249}$/;
 /** Go duration, as `helm --timeout` takes it: 300s, 5m, 1h30m, 5m0s. */
 export const GO_DURATION = /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/;
 // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
@@ -120,137 +108,53 @@ const WS_OR_CONTROL = /[\s\x00-\x1f\x7f]/;
 const FORBIDDEN_LONG = /^--(version|namespace|kube-context|kubeconfig|kube-[a-z-]+)(=|$)/;
 const FORBIDDEN_SHORT = /^-[A-Za-z]*n/;
 
-export function validateRelease(v: string): string {
-  if (v.length > RELEASE_MAX || !RELEASE_NAME.test(v)) {
+export function validateRelease(release: string): string {
+  if (release.length > RELEASE_MAX || !RELEASE_NAME.test(release)) {
     throw new InputError(
-      `Input 'release' is not a valid Helm release name: '${printable(v)}' (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most ${RELEASE_MAX} characters).`,
+      `Input 'release' is not a valid Helm release name: '${printable(release)}' (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit, at most ${RELEASE_MAX} characters).`,
     );
   }
-  return v;
+  return release;
 }
 
-export function validateNamespace(v: string): string {
-  if (v.length > NAMESPACE_MAX || !NAMESPACE_NAME.test(v)) {
+export function validateNamespace(namespace: string): string {
+  if (namespace.length > NAMESPACE_MAX || !NAMESPACE_NAME.test(namespace)) {
     throw new InputError(
-      `Input 'namespace' is not a valid Kubernetes namespace: '${printable(v)}' (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${NAMESPACE_MAX} characters).`,
+      `Input 'namespace' is not a valid Kubernetes namespace: '${printable(namespace)}' (lower-case letters, digits and '-', starting and ending with a letter or digit, at most ${NAMESPACE_MAX} characters).`,
     );
   }
-  return v;
+  return namespace;
 }
 
-function parsePinned(v: string): SemVer {
-  const s = parseSemver(v);
-  if (!s) {
+function parsePinned(version: string): SemVer {
+  const pinned = parseSemver(version);
+  if (!pinned) {
     throw new InputError(
-      `Input 'version' must be a SemVer version such as 4.13.0 or v1.2.3-rc.1, got '${printable(v)}'.`,
+      `Input 'version' must be a SemVer version such as 4.13.0 or v1.2.3-rc.1, got '${printable(version)}'.`,
     );
   }
-  return s;
-}
-
-/** Chart file name `name-1.2.3.tgz` → `name` (the version is the first `-<digit>` part that parses). */
-function nameFromArchive(file: string): string {
-  const base = file.replace(/\.tgz$|\.tar\.gz$/, '');
-  return splitChartVersion(base).chart;
-}
-
-function chartName(name: string, ref: string): string {
-  if (!CHART_NAME.test(name)) {
-    throw new InputError(
-      `Input 'chart' does not end in a valid chart name: '${printable(ref)}' (got name '${printable(name)}').`,
-    );
-  }
-  return name;
-}
-
-function readLocalChart(dir: string, ref: string): { name?: string; version?: string } {
-  const file = path.join(dir, 'Chart.yaml');
-  if (!fs.existsSync(file)) return {};
-  try {
-    const doc = parseYaml(fs.readFileSync(file, 'utf8')) as { name?: unknown; version?: unknown } | null;
-    return {
-      name: typeof doc?.name === 'string' ? doc.name : undefined,
-      version: typeof doc?.version === 'string' ? doc.version : undefined,
-    };
-  } catch (e) {
-    throw new InputError(`Input 'chart': cannot read ${printable(ref)}/Chart.yaml: ${(e as Error).message}`);
-  }
-}
-
-export function parseChartRef(ref: string, root = workspaceRoot()): ChartRef {
-  if (ref.length > 1024) throw new InputError(`Input 'chart' is too long (${ref.length} characters).`);
-  if (WS_OR_CONTROL.test(ref)) {
-    throw new InputError(
-      `Input 'chart' must not contain whitespace or control characters: '${printable(ref)}'.`,
-    );
-  }
-  if (ref.startsWith('-')) {
-    throw new InputError(`Input 'chart' must not start with '-': '${printable(ref)}'.`);
-  }
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(ref)?.[1]?.toLowerCase();
-  if (scheme === 'oci') {
-    const m = /^oci:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[A-Za-z0-9._-]+)+$/.exec(ref);
-    if (!m) {
-      throw new InputError(
-        `Input 'chart' is not a valid OCI reference: '${printable(ref)}' (expected oci://registry/path/name, without a tag or digest: the version comes from the 'version' input).`,
-      );
-    }
-    return { ref, kind: 'oci', name: chartName(ref.slice(ref.lastIndexOf('/') + 1), ref) };
-  }
-  if (scheme === 'https' || scheme === 'http') {
-    let url: URL;
-    try {
-      url = new URL(ref);
-    } catch {
-      throw new InputError(`Input 'chart' is not a valid URL: '${printable(ref)}'.`);
-    }
-    const file = decodeURIComponent(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
-    return { ref, kind: 'url', name: chartName(nameFromArchive(file), ref) };
-  }
-  if (scheme) {
-    throw new InputError(
-      `Input 'chart' uses an unsupported scheme '${printable(scheme)}://' (use repo/name, a path, oci:// or https://).`,
-    );
-  }
-  const looksLocal =
-    ref === '.' ||
-    ref.startsWith('./') ||
-    ref.startsWith('../') ||
-    ref.startsWith('/') ||
-    /\.(tgz|tar\.gz)$/.test(ref) ||
-    ref.split('/').length !== 2 ||
-    // Like Helm: a reference that exists as a local path is a local chart.
-    fs.existsSync(path.resolve(root, ref));
-  if (!looksLocal) {
-    const [repo, name] = ref.split('/') as [string, string];
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(repo)) {
-      throw new InputError(`Input 'chart' has an invalid repository name: '${printable(ref)}'.`);
-    }
-    return { ref, kind: 'repo', name: chartName(name, ref) };
-  }
-  const abs = resolveInWorkspace(ref, 'chart', root);
-  if (/\.(tgz|tar\.gz)$/.test(abs)) {
-    return { ref, kind: 'path', name: chartName(nameFromArchive(path.basename(abs)), ref) };
-  }
-  const local = fs.existsSync(abs) && fs.statSync(abs).isDirectory() ? readLocalChart(abs, ref) : {};
-  return {
-    ref,
-    kind: 'path',
-    name: chartName(local.name ?? path.basename(abs), ref),
-    ...(local.version !== undefined ? { localVersion: local.version } : {}),
-  };
+  return pinned;
 }
 
 /** `key=value` lines. Error messages name the line and key, never the value (set-secret). */
-function keyValues(get: InputGetter, input: string, secret: boolean, mask?: Masker): KeyValue[] {
+function keyValues(
+  get: InputGetter,
+  input: string,
+  secret: boolean,
+  addSecret?: (value: string) => void,
+): KeyValue[] {
   const out: KeyValue[] = [];
   const lines = list(get, input);
   lines.forEach((line, i) => {
     const at = line.indexOf('=');
     const key = at < 0 ? line : line.slice(0, at).trim();
     const value = at < 0 ? '' : line.slice(at + 1);
-    // Mask first: nothing below may print the value, but the runner should know it before anything else happens.
-    if (secret && mask && at >= 0) maskSecret(value, mask);
+    // Register first: nothing below may print the value, but it must be redacted before anything else
+    // happens (C3), also in the form helm's --set-string sees it (commas and backslashes escaped).
+    if (secret && addSecret && at >= 0 && value !== '') {
+      addSecret(value);
+      addSecret(strvalsLiteral(value));
+    }
     const shownKey = secret && at < 0 ? '(hidden)' : `'${printable(key)}'`;
     if (at < 0) {
       throw new InputError(
@@ -274,18 +178,18 @@ function keyValues(get: InputGetter, input: string, secret: boolean, mask?: Mask
 
 function extraArgs(get: InputGetter): string[] {
   const args = list(get, 'extra-args');
-  for (const a of args) {
-    if (CONTROL.test(a)) {
-      throw new InputError(`Input 'extra-args': '${printable(a)}' contains control characters.`);
+  for (const arg of args) {
+    if (CONTROL.test(arg)) {
+      throw new InputError(`Input 'extra-args': '${printable(arg)}' contains control characters.`);
     }
-    if (FORBIDDEN_LONG.test(a) || (FORBIDDEN_SHORT.test(a) && !a.startsWith('--'))) {
+    if (FORBIDDEN_LONG.test(arg) || (FORBIDDEN_SHORT.test(arg) && !arg.startsWith('--'))) {
       throw new InputError(
-        `Input 'extra-args' must not override the guarded target: '${printable(a)}' (version, namespace and cluster come only from the version, namespace and kube-context inputs).`,
+        `Input 'extra-args' must not override the guarded target: '${printable(arg)}' (version, namespace and cluster come only from the version, namespace and kube-context inputs).`,
       );
     }
-    if (a.startsWith('-') && /\s/.test(a)) {
+    if (arg.startsWith('-') && /\s/.test(arg)) {
       throw new InputError(
-        `Input 'extra-args' takes one argument per line: '${printable(a)}' (write the flag and its value on separate lines, or use --flag=value).`,
+        `Input 'extra-args' takes one argument per line: '${printable(arg)}' (write the flag and its value on separate lines, or use --flag=value).`,
       );
     }
   }
@@ -293,17 +197,17 @@ function extraArgs(get: InputGetter): string[] {
 }
 
 export interface ParseOptions {
-  /** Register secret values with the runner as soon as they are read (main passes core's masker). */
-  mask?: Masker;
-  /** Workspace root for values files and local charts (default GITHUB_WORKSPACE or cwd). */
+  /** Register a secret value on the outbound channel as soon as it is read (run.ts passes rt.out.addSecret). */
+  addSecret?: (value: string) => void;
+  /** Workspace root for values files and local charts (run.ts passes the runtime's GITHUB_WORKSPACE or cwd). */
   workspace?: string;
 }
 
 /** Parse and validate every input (L1). Throws InputError with one clear sentence; never calls helm. */
 export function parseInputs(get: InputGetter, opts: ParseOptions = {}): HelmGuardInputs {
   const root = opts.workspace ?? workspaceRoot();
-  // Secrets first, so they are masked even if a later input is invalid.
-  const setSecret = keyValues(get, 'set-secret', true, opts.mask);
+  // Secrets first, so they are registered even if a later input is invalid.
+  const setSecret = keyValues(get, 'set-secret', true, opts.addSecret);
   const release = validateRelease(required(get, 'release'));
   const namespace = validateNamespace(required(get, 'namespace'));
   const versionText = required(get, 'version');

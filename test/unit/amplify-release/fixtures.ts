@@ -1,6 +1,5 @@
 // Responses shaped exactly like the @aws-sdk/client-amplify types (App, Branch, JobSummary, Job, Step).
 import {
-  AmplifyClient,
   NotFoundException,
   type App,
   type Branch,
@@ -9,10 +8,7 @@ import {
   type JobSummary,
   type Step,
 } from '@aws-sdk/client-amplify';
-import { fakeClock } from '../../../src/clock';
-import { mapInputs } from '../../../src/inputs';
-import { memoryLogger } from '../../../src/log';
-import type { Runtime } from '../../../actions/amplify-release/src/main';
+import { fakeRuntime, type FakeRuntime } from '../../helpers/runtime';
 
 export const APP_ID = 'd1a2b3c4d5e6f7';
 export const BRANCH = 'release/demo';
@@ -96,39 +92,55 @@ export function notFound(message: string): NotFoundException {
 }
 
 export interface Harness {
-  rt: Runtime;
-  log: ReturnType<typeof memoryLogger>;
-  clock: ReturnType<typeof fakeClock>;
-  /** Every masked string, with the number of log lines printed at the time it was masked. */
+  rt: FakeRuntime;
+  /** The log as the runner would show it: stdout lines, warnings, the text of both. */
+  log: { lines: string[]; warnings: string[]; text(): string };
+  clock: FakeRuntime['clock'];
+  /** Every string registered with the runner (::add-mask::), with the number of log lines printed before it. */
   masked: { value: string; linesBefore: number }[];
   summaries: string[];
   outputs: Record<string, string>;
 }
 
-/** A Runtime for runWith with everything recorded; the AmplifyClient is the one mockClient() stubs. */
-export function harness(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Harness {
-  const log = memoryLogger();
-  const clock = fakeClock();
-  const masked: Harness['masked'] = [];
-  const summaries: string[] = [];
-  const outputs: Record<string, string> = {};
-  const rt: Runtime = {
-    get: mapInputs(inputs),
+/**
+ * A fake Runtime for runWith with every byte recorded (test/helpers/runtime.ts); the AmplifyClient built by
+ * `rt.aws` is the one mockClient() stubs.
+ */
+export function harness(
+  inputs: Record<string, string>,
+  env: NodeJS.ProcessEnv = {},
+  options: { debug?: boolean } = {},
+): Harness {
+  const rt = fakeRuntime({
+    action: 'amplify-release',
+    inputs,
     env: { AWS_REGION: 'us-east-1', ...env },
-    log,
-    clock,
-    mask: (value) => masked.push({ value, linesBefore: log.lines.length }),
-    amplify: (region) =>
-      new AmplifyClient({ region, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }),
-    summary: async (md) => void summaries.push(md),
-    setOutputs: (o) => {
-      for (const [k, v] of Object.entries(o)) if (v !== undefined) outputs[k] = String(v);
-    },
+    ...(options.debug ? { debug: true } : {}),
+  });
+  const { sink } = rt;
+  const masked: Harness['masked'] = [];
+  const command = sink.command.bind(sink);
+  sink.command = (name, message) => {
+    if (name === 'add-mask') masked.push({ value: message, linesBefore: sink.lines.length });
+    command(name, message);
   };
-  return { rt, log, clock, masked, summaries, outputs };
+  return {
+    rt,
+    log: {
+      lines: sink.lines,
+      get warnings() {
+        return sink.commands.filter((c) => c.name === 'warning').map((c) => c.message);
+      },
+      text: () => sink.text(),
+    },
+    clock: rt.clock,
+    masked,
+    summaries: sink.summaries,
+    outputs: sink.outputs,
+  };
 }
 
-/** Everything a person could see: log lines, warnings, summaries, outputs. */
+/** Everything a person could see: log lines, annotations, summaries, outputs. */
 export function everything(h: Harness): string {
-  return [h.log.text(), ...h.log.warnings, ...h.summaries, JSON.stringify(h.outputs)].join('\n');
+  return h.rt.sink.all();
 }

@@ -10,7 +10,7 @@ import {
   parseInputs,
   secretValues,
 } from '../../../actions/amplify-release/src/inputs';
-import { runWith } from '../../../actions/amplify-release/src/main';
+import { runWith } from '../../../actions/amplify-release/src/run';
 import { InputError } from '../../../src/errors';
 import { mapInputs } from '../../../src/inputs';
 import { APP_ID, BRANCH, SHA_A, harness } from './fixtures';

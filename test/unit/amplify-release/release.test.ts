@@ -10,8 +10,8 @@ import {
   UpdateAppCommand,
   UpdateBranchCommand,
 } from '@aws-sdk/client-amplify';
-import { runWith } from '../../../actions/amplify-release/src/main';
-import { decide, sameCommit } from '../../../actions/amplify-release/src/release';
+import { runWith } from '../../../actions/amplify-release/src/run';
+import { decideWhetherToRelease, sameCommit } from '../../../actions/amplify-release/src/release-guard';
 import { TimeoutError } from '../../../src/errors';
 import {
   APP_ID,
@@ -181,14 +181,18 @@ describe('C1: release guard', () => {
     expect(h.outputs['job-id']).toBe('42');
   });
 
-  it('decide(): sentence per mode, and commit comparison is prefix-wise and case-insensitive', () => {
+  it('decideWhetherToRelease(): sentence per mode, and commit comparison is prefix-wise and case-insensitive', () => {
     expect(sameCommit('ABC1234', SHA_A)).toBe(true);
     expect(sameCommit('HEAD', SHA_A)).toBe(false);
     expect(sameCommit(undefined, SHA_A)).toBe(false);
-    expect(decide('on-new-commit', 'x', SHA_A, [jobSummary('1', 'SUCCEED', 'HEAD')]).start).toBe(true);
-    expect(decide('on-new-commit', 'x', SHA_A, []).start).toBe(true);
-    expect(decide('first-deploy', 'x', undefined, [jobSummary('1', 'CANCELLED')]).start).toBe(true);
-    expect(decide('never', 'x', undefined, [])).toEqual({
+    expect(
+      decideWhetherToRelease('on-new-commit', 'x', SHA_A, [jobSummary('1', 'SUCCEED', 'HEAD')]).start,
+    ).toBe(true);
+    expect(decideWhetherToRelease('on-new-commit', 'x', SHA_A, []).start).toBe(true);
+    expect(decideWhetherToRelease('first-deploy', 'x', undefined, [jobSummary('1', 'CANCELLED')]).start).toBe(
+      true,
+    );
+    expect(decideWhetherToRelease('never', 'x', undefined, [])).toEqual({
       start: false,
       reason: 'skipped: release is `never`, so branch `x` was not released.',
     });

@@ -2,8 +2,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Cancellation } from '../../../src/cancel';
+import { errorMessage } from '../../../src/errors';
+import type { HelmGuardOutcome } from '../../../actions/helm-guard/src/flow';
 import type { InstalledRelease } from '../../../actions/helm-guard/src/guard';
-import { execHelmRunner, type HelmRunner } from '../../../actions/helm-guard/src/helm';
+import { execHelmRunner, type HelmRunner } from '../../../actions/helm-guard/src/helm-exec';
+import { runHelmGuardWith } from '../../../actions/helm-guard/src/run';
+import { fakeRuntime, type FakeRuntime } from '../../helpers/runtime';
 
 export const FAKE_HELM_DIR = path.resolve('test/helpers/fake-helm');
 export const FAKE_HELM = path.join(FAKE_HELM_DIR, 'helm');
@@ -12,13 +17,25 @@ export interface FakeState {
   helmVersion?: string;
   metadataCommand?: boolean;
   releases?: Partial<InstalledRelease>[];
-  upgrade?: { exitCode?: number; stderr?: string; stdout?: string; notesEchoValues?: boolean };
+  upgrade?: {
+    exitCode?: number;
+    stderr?: string;
+    stdout?: string;
+    notesEchoValues?: boolean;
+    /** Lines printed after NOTES: (stdout) and as warnings (stderr) on success: untrusted chart text. */
+    notes?: string[];
+    warnings?: string[];
+    /** Sleep this long before upgrading (to cancel a running helm). */
+    sleepMs?: number;
+  };
 }
 
 export interface FakeHelm {
   dir: string;
   env: { FAKE_HELM_STATE: string; FAKE_HELM_LOG: string };
   runner: HelmRunner;
+  /** The same runner, stopped on cancellation by `cancel`. */
+  runnerWith(cancel: Cancellation): HelmRunner;
   /** Every helm invocation so far (argv arrays). */
   calls(): string[][];
   state(): FakeState;
@@ -33,7 +50,8 @@ export function fakeHelm(state: FakeState): FakeHelm {
   return {
     dir,
     env,
-    runner: execHelmRunner(FAKE_HELM, { ...procEnv, ...env }),
+    runner: execHelmRunner(FAKE_HELM, { env: { ...procEnv, ...env } }),
+    runnerWith: (cancel) => execHelmRunner(FAKE_HELM, { env: { ...procEnv, ...env }, cancel }),
     calls: () =>
       fs.existsSync(env.FAKE_HELM_LOG)
         ? fs
@@ -57,3 +75,66 @@ export const nginx = (version: string, over: Partial<InstalledRelease> = {}): Pa
   deployedAt: '2025-06-01T10:00:00Z',
   ...over,
 });
+
+export const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-helm-guard-flow-'));
+fs.writeFileSync(path.join(ws, 'values.yaml'), 'controller:\n  replicaCount: 2\n');
+
+export const base = {
+  release: 'ingress-nginx',
+  namespace: 'ingress-nginx',
+  chart: 'ingress-nginx/ingress-nginx',
+  version: '4.13.0',
+};
+
+export interface Run {
+  rt: FakeRuntime;
+  result?: HelmGuardOutcome;
+  error?: Error;
+  outputs: Record<string, string>;
+  summary: string;
+  /** Every string registered with the runner (::add-mask::). */
+  masked: string[];
+  /** The log as the runner shows it: lines in order (group markers as ::group::…), warnings, text. */
+  log: { lines: string[]; warnings: string[]; text(): string };
+  calls: string[][];
+  fake: ReturnType<typeof fakeHelm>;
+  /** Everything the action printed or wrote, the entry's error line included. */
+  all: () => string;
+}
+
+/** A fake runtime (workspace = ws) running helm-guard with `helm`; an error is printed the way the entry does. */
+export async function runGuard(
+  inputs: Record<string, string>,
+  helm: HelmRunner,
+  options: { debug?: boolean } = {},
+): Promise<Omit<Run, 'calls' | 'fake'>> {
+  const rt = fakeRuntime({
+    action: 'helm-guard',
+    inputs: { ...base, ...inputs },
+    env: { GITHUB_WORKSPACE: ws },
+    ...(options.debug ? { debug: true } : {}),
+  });
+  const run: Omit<Run, 'calls' | 'fake'> = {
+    rt,
+    outputs: rt.sink.outputs,
+    summary: '',
+    masked: rt.sink.masks,
+    log: {
+      lines: [],
+      get warnings() {
+        return rt.sink.commands.filter((c) => c.name === 'warning').map((c) => c.message);
+      },
+      text: () => rt.sink.text(),
+    },
+    all: () => rt.sink.all(),
+  };
+  try {
+    run.result = await runHelmGuardWith(rt, () => helm);
+  } catch (e) {
+    run.error = e as Error;
+    rt.out.error(errorMessage(e));
+  }
+  run.summary = rt.sink.summaries.join('');
+  run.log.lines = rt.sink.text().split('\n');
+  return run;
+}

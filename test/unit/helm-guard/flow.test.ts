@@ -1,69 +1,13 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { GuardError, InputError } from '../../../src/errors';
-import { mapInputs } from '../../../src/inputs';
-import { memoryLogger } from '../../../src/log';
-import type { FlowResult } from '../../../actions/helm-guard/src/flow';
-import { helmGuard } from '../../../actions/helm-guard/src/main';
-import { fakeHelm, nginx, type FakeState } from './fake';
-
-const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-helm-guard-flow-'));
-fs.writeFileSync(path.join(ws, 'values.yaml'), 'controller:\n  replicaCount: 2\n');
-
-const base = {
-  release: 'ingress-nginx',
-  namespace: 'ingress-nginx',
-  chart: 'ingress-nginx/ingress-nginx',
-  version: '4.13.0',
-};
-
-interface Run {
-  result?: FlowResult;
-  error?: Error;
-  outputs: Record<string, string>;
-  summary: string;
-  masked: string[];
-  log: ReturnType<typeof memoryLogger>;
-  calls: string[][];
-  fake: ReturnType<typeof fakeHelm>;
-  /** Everything the action printed or wrote. */
-  all: () => string;
-}
+import { REDACTED } from '../../../src/secrets';
+import { execHelmRunner, type HelmRunner } from '../../../actions/helm-guard/src/helm-exec';
+import { fakeHelm, nginx, runGuard, ws, type FakeState, type Run } from './fake';
 
 async function guard(state: FakeState, inputs: Record<string, string>, fake = fakeHelm(state)): Promise<Run> {
-  const log = memoryLogger();
-  const outputs: Record<string, string> = {};
-  const masked: string[] = [];
-  let summary = '';
-  const run: Run = {
-    outputs,
-    masked,
-    log,
-    fake,
-    calls: [],
-    summary: '',
-    all: () => [log.text(), JSON.stringify(outputs), summary, run.error?.message ?? ''].join('\n'),
-  };
-  try {
-    run.result = await helmGuard({
-      get: mapInputs({ ...base, ...inputs }),
-      mask: (s) => masked.push(s),
-      helm: () => fake.runner,
-      log,
-      summary: async (md) => {
-        summary += md;
-      },
-      setOutputs: (o) => Object.assign(outputs, o),
-      workspace: ws,
-    });
-  } catch (e) {
-    run.error = e as Error;
-  }
-  run.summary = summary;
-  run.calls = fake.calls();
-  return run;
+  const run = await runGuard(inputs, fake.runner);
+  return { ...run, fake, calls: fake.calls() };
 }
 
 const upgrades = (r: Run) => r.calls.filter((c) => c[0] === 'upgrade');
@@ -357,7 +301,7 @@ describe('helm-guard flow against the fake helm', () => {
     for (const form of [secret, 'pa55\\,w0rd-Do-Not-Print', 'pa55', 'w0rd-Do-Not-Print'])
       expect(all).not.toContain(form);
     expect(all).toContain('controller.admissionWebhooks.token=****');
-    expect(r.log.text()).toMatch(/configured controller\.admissionWebhooks\.token=\*\*\*\*/);
+    expect(r.log.text()).toContain(`configured controller.admissionWebhooks.token=${REDACTED}`);
   });
 
   it('H1: re-run after an upgrade sees the new version → unchanged (the pin holds)', async () => {
@@ -395,44 +339,20 @@ describe('helm-guard flow against the fake helm', () => {
   });
 
   it('helm missing → one clear error', async () => {
-    const log = memoryLogger();
-    const { execHelmRunner } = await import('../../../actions/helm-guard/src/helm');
-    let err: Error | undefined;
-    try {
-      await helmGuard({
-        get: mapInputs(base),
-        mask: () => undefined,
-        helm: () => execHelmRunner(path.join(ws, 'no-such-helm')),
-        log,
-        setOutputs: () => undefined,
-        workspace: ws,
-      });
-    } catch (e) {
-      err = e as Error;
-    }
-    expect(err?.message).toMatch(/^Could not run helm .*Install Helm 3\.13\+/);
+    const r = await runGuard({}, execHelmRunner(path.join(ws, 'no-such-helm')));
+    expect(r.error?.message).toMatch(/^Could not run helm .*Install Helm 3\.13\+/);
   });
 
   it('unexpected helm get metadata error is reported, not treated as "not installed"', async () => {
-    const runner = async (args: string[]) =>
-      args[0] === 'get'
+    const calls: string[][] = [];
+    const runner: HelmRunner = async (args) => {
+      calls.push(args);
+      return args[0] === 'get'
         ? { exitCode: 1, stdout: '', stderr: 'Error: Kubernetes cluster unreachable: connection refused' }
         : { exitCode: 0, stdout: 'v3.14.4\n', stderr: '' };
-    let err: Error | undefined;
-    const calls: string[][] = [];
-    try {
-      await helmGuard({
-        get: mapInputs({ ...base, upgrade: 'true' }),
-        mask: () => undefined,
-        helm: () => async (a) => (calls.push(a), runner(a)),
-        log: memoryLogger(),
-        setOutputs: () => undefined,
-        workspace: ws,
-      });
-    } catch (e) {
-      err = e as Error;
-    }
-    expect(err?.message).toMatch(/helm get metadata failed .*cluster unreachable/);
+    };
+    const r = await runGuard({ upgrade: 'true' }, runner);
+    expect(r.error?.message).toMatch(/helm get metadata failed .*cluster unreachable/);
     expect(calls.some((c) => c[0] === 'upgrade')).toBe(false);
   });
 });

@@ -109,7 +109,7 @@ describe('parseInputs: good input', () => {
         mapInputs({ ...base, release: 'BAD NAME', 'set-secret': 'db.password=hunter2-very-secret' }),
         {
           workspace: ws,
-          mask: (s) => masked.push(s),
+          addSecret: (s) => masked.push(s),
         },
       ),
     ).toThrow(InputError);

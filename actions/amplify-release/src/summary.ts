@@ -1,0 +1,52 @@
+/** The job summary of an amplify-release run (keys and their change only, never a value). */
+import { code, table } from '../../../src/markdown';
+import type { AmplifyReleaseOutcome } from './outcome';
+
+const CHOICE_TEXT = {
+  start: 'release started',
+  busy: 'job already in progress',
+  skip: 'skipped',
+} as const;
+
+/**
+ * Job summary markdown. Table cells are escaped by `table`; redaction and the size cap happen in the
+ * outbound channel when it is written.
+ */
+export function renderSummary(outcome: AmplifyReleaseOutcome): string {
+  const facts = table(
+    ['App', 'Branch', 'Region', 'Release mode', 'Decision', 'Reason', 'Job', 'Job status'],
+    [
+      [
+        outcome.appId,
+        outcome.branch,
+        outcome.region,
+        outcome.release,
+        outcome.decision ? CHOICE_TEXT[outcome.decision] : 'not decided',
+        outcome.reason || '—',
+        outcome.jobId ?? '—',
+        outcome.jobStatus ?? '—',
+      ],
+    ],
+  );
+  const parts = [
+    `### Amplify release: ${code(outcome.appId)} / ${code(outcome.branch)} (${outcome.region})`,
+    '',
+    facts,
+    '',
+  ];
+  if (outcome.envChanges.length > 0) {
+    parts.push(
+      `Environment variables (${outcome.envScope} scope; ${outcome.envChanged ? 'written' : 'nothing written'}):`,
+      '',
+      table(
+        ['Key', 'Change'],
+        outcome.envChanges.map((change) => [change.key, change.change]),
+      ),
+      '',
+    );
+  } else {
+    parts.push('Environment variables: none given, left as they are.', '');
+  }
+  if (outcome.error) parts.push(`**Failed:** ${outcome.error}`, '');
+  return parts.join('\n');
+}

@@ -1,0 +1,192 @@
+// amplify-release on the one outbound channel: secrets in every form, untrusted service text (W1), cancellation.
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  AmplifyClient,
+  GetAppCommand,
+  GetBranchCommand,
+  GetJobCommand,
+  ListJobsCommand,
+  StartJobCommand,
+  UpdateBranchCommand,
+} from '@aws-sdk/client-amplify';
+import { runWith } from '../../../actions/amplify-release/src/run';
+import type { CleanupReport } from '../../../src/cancel';
+import { CancelledError, errorMessage } from '../../../src/errors';
+import { REDACTED } from '../../../src/secrets';
+import { APP_ID, BRANCH, app, branch, harness, job, jobSummary, step, type Harness } from './fixtures';
+
+const amplify = mockClient(AmplifyClient);
+beforeEach(() => {
+  amplify.reset();
+});
+
+const base = { 'app-id': APP_ID, branch: BRANCH };
+
+/** What the entry (src/entry.ts) does with an error: one line through the outbound channel. */
+async function runLikeTheEntry(h: Harness): Promise<unknown> {
+  try {
+    await runWith(h.rt);
+    return undefined;
+  } catch (e) {
+    h.rt.out.error(errorMessage(e));
+    return e;
+  }
+}
+
+/** A line the runner would treat as a workflow command (v2 `::` after whitespace, or v1 `##[` anywhere). */
+const COMMAND_LINE = /^[\s\u0085\u180e\u200b-\u200d\u2060\ufeff]*::|##\[/;
+function commandLines(lines: readonly string[]): string[] {
+  return lines.flatMap((l) => l.split(/\r\n|\r|\n/)).filter((l) => COMMAND_LINE.test(l));
+}
+
+describe('C3: a secret in every form never leaves the process (log, summary, outputs)', () => {
+  const LINE_1 = 'first-line-Sup3r-Secret-A1';
+  const LINE_2 = 'second-line-Sup3r-Secret-B2';
+  const SECRET = `${LINE_1}\n${LINE_2}`;
+  const FORMS: Record<string, string> = {
+    exact: SECRET,
+    'line 1': LINE_1,
+    'line 2': LINE_2,
+    'JSON-escaped': JSON.stringify(SECRET).slice(1, -1),
+    base64: Buffer.from(SECRET, 'utf8').toString('base64'),
+    'URL-encoded': encodeURIComponent(SECRET),
+  };
+
+  for (const debug of [false, true]) {
+    for (const [formName, form] of Object.entries(FORMS)) {
+      it(`C3: the ${formName} form echoed back by Amplify is redacted everywhere (debug: ${debug})`, async () => {
+        // The service echoes the secret in fields we print: a commit id (reason output, summary, log), a
+        // step's status reason (log, error line, summary) and a log URL (log).
+        amplify.on(GetAppCommand).resolves({ app: app(null) });
+        amplify.on(GetBranchCommand).resolves({ branch: branch({ STORED_TOKEN: SECRET }) });
+        amplify.on(UpdateBranchCommand).resolves({ branch: branch({}) });
+        amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('42', 'SUCCEED', form)] });
+        amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+        amplify.on(GetJobCommand).resolves({
+          job: job('43', 'FAILED', [
+            step('BUILD', 'FAILED', {
+              statusReason: `npm printed ${form} and exited 1`,
+              logUrl: `https://logs.example.com/BUILD.log?echo=${form}`,
+            }),
+          ]),
+        });
+        const h = harness(
+          {
+            ...base,
+            release: 'always',
+            'environment-variables': JSON.stringify({ DB_PASSWORD: SECRET, PUBLIC_URL: 'https://x.example' }),
+          },
+          {},
+          { debug },
+        );
+        const error = await runLikeTheEntry(h);
+        expect(error).toBeInstanceOf(Error);
+        const all = h.rt.sink.all();
+        for (const shown of Object.values(FORMS)) expect(all).not.toContain(shown);
+        // It did reach each channel (so the test can fail): redacted in the reason output, summary and log.
+        expect(h.outputs.reason).toContain(REDACTED);
+        expect(h.summaries[0]).toContain(REDACTED);
+        expect(h.rt.sink.text()).toContain(`npm printed ${REDACTED}`);
+        if (debug) expect(h.rt.sink.commands.some((c) => c.name === 'debug')).toBe(true);
+        // Amplify still got the real value.
+        expect(
+          amplify.commandCalls(UpdateBranchCommand)[0]!.args[0].input.environmentVariables,
+        ).toMatchObject({ DB_PASSWORD: SECRET, STORED_TOKEN: SECRET });
+      });
+    }
+  }
+});
+
+describe('W1: text from Amplify cannot issue workflow commands', () => {
+  const PAYLOADS = [
+    '::add-mask::x',
+    '::stop-commands::tok',
+    ' ::set-output name=a::b',
+    '\u0085::warning::x',
+    '##[set-output name=a;]b',
+  ];
+
+  it('W1: job status, step names, reasons and log URLs with workflow commands are neutralised', async () => {
+    const evil = `\n${PAYLOADS.join('\n')}`;
+    amplify.on(GetAppCommand).resolves({ app: { ...app(null), name: `web${evil}` } });
+    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
+    amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('42', 'SUCCEED', `HEAD${evil}`)] });
+    amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+    amplify.on(GetJobCommand).resolves({
+      job: job('43', 'FAILED', [
+        step(`BUILD${evil}`, 'FAILED', { statusReason: `boom${evil}`, logUrl: `https://l.example/${evil}` }),
+      ]),
+    });
+    const h = harness({ ...base, release: 'always' }, {}, { debug: true });
+    const error = await runLikeTheEntry(h);
+    expect(error).toBeInstanceOf(Error);
+    // The text is shown (neutralised), not dropped: the payload lines are there, defused.
+    expect(h.rt.sink.lines.join('\n')).toContain('stop-commands');
+    expect(h.rt.sink.lines.join('\n')).toContain('set-output name=a;]b');
+    expect(commandLines(h.rt.sink.lines)).toEqual([]);
+    // Nothing was registered as a mask or set as an output by the payloads.
+    expect(h.rt.sink.masks).toEqual([]);
+    expect(Object.keys(h.outputs).sort()).toEqual([
+      'env-changed',
+      'job-id',
+      'job-status',
+      'reason',
+      'started',
+    ]);
+  });
+});
+
+describe('cancellation', () => {
+  it('a release job we started is NOT stopped on cancel, and the cancellation note says so', async () => {
+    amplify.on(GetAppCommand).resolves({ app: app(null) });
+    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
+    amplify.on(ListJobsCommand).resolves({ jobSummaries: [] });
+    amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+    const h = harness(base);
+    let reports: Promise<CleanupReport[]> | undefined;
+    amplify.on(GetJobCommand).callsFake(async () => {
+      reports ??= h.rt.cancel.cancel('SIGINT');
+      return { job: job('43', 'RUNNING', [step('BUILD', 'RUNNING')]) };
+    });
+    await expect(runWith(h.rt)).rejects.toBeInstanceOf(CancelledError);
+    expect(await reports).toEqual([
+      {
+        name: 'Amplify release job',
+        ok: false,
+        detail: expect.stringMatching(/^release job 43 keeps running on Amplify/),
+      },
+    ]);
+    // It stopped polling and started nothing else.
+    expect(amplify).toHaveReceivedCommandTimes(GetJobCommand, 1);
+    expect(amplify).toHaveReceivedCommandTimes(StartJobCommand, 1);
+    expect(h.outputs).toMatchObject({ started: 'true', 'job-id': '43' });
+  });
+
+  it('waiting for someone else’s job registers no cleanup (nothing of ours to report)', async () => {
+    amplify.on(GetAppCommand).resolves({ app: app(null) });
+    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
+    amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('50', 'RUNNING')] });
+    const h = harness(base);
+    let reports: Promise<CleanupReport[]> | undefined;
+    amplify.on(GetJobCommand).callsFake(async () => {
+      reports ??= h.rt.cancel.cancel('SIGTERM');
+      return { job: job('50', 'RUNNING', []) };
+    });
+    await expect(runWith(h.rt)).rejects.toBeInstanceOf(CancelledError);
+    expect(await reports).toEqual([]);
+    expect(amplify).toHaveReceivedCommandTimes(StartJobCommand, 0);
+  });
+
+  it('after cancellation no environment variable is written', async () => {
+    amplify.on(GetAppCommand).resolves({ app: app(null) });
+    const h = harness({ ...base, 'environment-variables': 'A=1' });
+    amplify.on(GetBranchCommand).callsFake(async () => {
+      void h.rt.cancel.cancel('SIGINT');
+      return { branch: branch(null) };
+    });
+    await expect(runWith(h.rt)).rejects.toBeInstanceOf(CancelledError);
+    expect(amplify).toHaveReceivedCommandTimes(UpdateBranchCommand, 0);
+    expect(amplify).toHaveReceivedCommandTimes(ListJobsCommand, 0);
+  });
+});
