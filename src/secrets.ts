@@ -28,7 +28,27 @@ function base64Cores(bytes: Buffer): string[] {
   return out;
 }
 
-/** Every form in which `value` may appear in text we write. */
+const json = (v: string): string => JSON.stringify(v).slice(1, -1);
+
+/** How text is encoded on its way out: as is, inside JSON, inside JSON inside JSON (a report embedding JSON). */
+const ENCODINGS: Array<(v: string) => string> = [(v) => v, json, (v) => json(json(v))];
+
+/** How encoded text is escaped for its target: as is, Markdown/HTML (our renderers), URL-encoded. */
+const ESCAPES: Array<(v: string) => string> = [
+  (v) => v,
+  escapeMarkdown,
+  escapeHtml,
+  encodeURIComponent,
+  (v) => encodeURIComponent(v).replace(/%20/g, '+'),
+  encodeURI,
+  (v) => escapeMarkdown(encodeURIComponent(v)),
+  (v) => escapeHtml(encodeURIComponent(v)),
+];
+
+/**
+ * Every form in which `value` may appear in text we write: each encoding composed with each escape (so a
+ * secret inside a JSON value rendered into a Markdown cell is still found), plus base64 at any alignment.
+ */
 export function secretForms(value: string): string[] {
   if (!value) return [];
   const forms = new Set<string>();
@@ -39,15 +59,13 @@ export function secretForms(value: string): string[] {
   for (const line of value.split(/\r\n|\r|\n/))
     if (line.trim().length >= MIN_FORM_LENGTH) variants.add(line.trim());
   for (const v of variants) {
-    add(v, v === value ? 1 : MIN_FORM_LENGTH);
-    add(JSON.stringify(v).slice(1, -1));
-    // JSON inside JSON (a report embedding a JSON string).
-    add(JSON.stringify(JSON.stringify(v).slice(1, -1)).slice(1, -1));
-    add(encodeURIComponent(v));
-    add(encodeURIComponent(v).replace(/%20/g, '+'));
-    add(encodeURI(v));
-    add(escapeHtml(v));
-    add(escapeMarkdown(v));
+    for (const encode of ENCODINGS) {
+      for (const escape of ESCAPES)
+        add(
+          escape(encode(v)),
+          v === value && encode === ENCODINGS[0] && escape === ESCAPES[0] ? 1 : MIN_FORM_LENGTH,
+        );
+    }
     for (const b of base64Cores(Buffer.from(v, 'utf8'))) add(b);
   }
   // The runner's own command escaping (%25, %0D, %0A) of a multi-line value.

@@ -266,3 +266,32 @@ describe('failure-mode citations', () => {
     expect(citeFailureModes('no id here, MD5 or M10', env)).toBe('no id here, MD5 or M10');
   });
 });
+
+describe('C3: the leak hunt (decoding as a reader would) finds nothing after the outbound channel', () => {
+  const secrets = [SECRET, MULTI, 'Pa55 wörd/+&x\\7-never-print', 'a"b\\c<d>e|f_g*h'];
+  const shapes: Array<[string, (s: string) => string]> = [
+    ['markdown(JSON)', (s) => escapeMarkdown(JSON.stringify({ v: s }))],
+    ['HTML(JSON)', (s) => escapeHtml(JSON.stringify(s))],
+    ['URL(JSON)', (s) => encodeURIComponent(JSON.stringify(s))],
+    ['markdown(URL)', (s) => escapeMarkdown(encodeURIComponent(s))],
+    ['JSON(JSON)', (s) => JSON.stringify(JSON.stringify({ v: s }))],
+    ['base64 in a blob', (s) => Buffer.from(`{"key":"${s}"}`).toString('base64')],
+    ['markdown with <br>', (s) => escapeMarkdown(s)],
+  ];
+  for (const secret of secrets) {
+    for (const [name, shape] of shapes) {
+      it(`C3: ${name} of ${JSON.stringify(secret.slice(0, 12))}… is unreadable in every channel`, async () => {
+        const { findLeak } = await import('../../helpers/leaks');
+        // The hunt itself finds the shape when nothing is registered (the test can fail).
+        expect(findLeak(`x ${shape(secret)} y`, secret)).toBeDefined();
+        const sink = memorySink({ debug: true });
+        const out = new Outbound(sink);
+        out.addSecret(secret);
+        const text = `value: ${shape(secret)} end`;
+        for (const [channel, written] of channels(out, sink, text)) {
+          expect({ channel, leak: findLeak(written, secret) }).toEqual({ channel, leak: undefined });
+        }
+      });
+    }
+  }
+});
