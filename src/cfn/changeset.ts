@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { Clock } from '../clock';
 import { awsErrorName } from '../errors';
-import { pollUntil } from '../poll';
+import { BACKOFF, pollUntil } from '../poll';
 import type { Logger } from '../log';
 
 /** Both ways CloudFormation (and moto) say "nothing to do" (M1). */
@@ -86,7 +86,10 @@ export async function describeChangeSetAll(
 export interface WaitChangeSetOptions {
   cfn: CloudFormationClient;
   changeSetId: string;
+  /** The stack's id once known (CreateChangeSet returns it), else its name. */
   stackName: string;
+  /** Stop at once when aborted (the job's cancellation signal). */
+  signal?: AbortSignal;
   clock: Clock;
   timeoutMs: number;
   includePropertyValues?: boolean;
@@ -102,9 +105,8 @@ export async function waitForChangeSet(o: WaitChangeSetOptions): Promise<ChangeS
     timeoutMs: o.timeoutMs,
     clock: o.clock,
     checkFirst: true,
-    initialMs: 1000,
-    factor: 2,
-    maxMs: 10_000,
+    ...BACKOFF.changeSet,
+    signal: o.signal,
     check: async () => {
       const r = await o.cfn.send(
         new DescribeChangeSetCommand({
