@@ -32,9 +32,9 @@ export async function createChangeSet(
   input: CreateChangeSetCommandInput,
 ): Promise<CreateResult> {
   try {
-    const r = await cfn.send(new CreateChangeSetCommand(input));
-    if (!r.Id) throw new Error('CreateChangeSet returned no change set id.');
-    return { kind: 'created', id: r.Id, stackId: r.StackId };
+    const answer = await cfn.send(new CreateChangeSetCommand(input));
+    if (!answer.Id) throw new Error('CreateChangeSet returned no change set id.');
+    return { kind: 'created', id: answer.Id, stackId: answer.StackId };
   } catch (e) {
     if (isEmptyChangeSetError(e)) return { kind: 'empty', reason: (e as Error).message };
     throw e;
@@ -99,31 +99,31 @@ export interface WaitChangeSetOptions {
  * Wait until the change set is created or failed: one immediate poll (an emulator, or a small change set,
  * is often ready at once), then fast-start backoff (1 s, 2 s, 4 s, … ≤ 10 s).
  */
-export async function waitForChangeSet(o: WaitChangeSetOptions): Promise<ChangeSetState> {
+export async function waitForChangeSet(options: WaitChangeSetOptions): Promise<ChangeSetState> {
   const final = await pollUntil({
-    what: `change set ${o.changeSetId} of stack ${o.stackName} to be created`,
-    timeoutMs: o.timeoutMs,
-    clock: o.clock,
+    what: `change set ${options.changeSetId} of stack ${options.stackName} to be created`,
+    timeoutMs: options.timeoutMs,
+    clock: options.clock,
     checkFirst: true,
     ...BACKOFF.changeSet,
-    signal: o.signal,
+    signal: options.signal,
     check: async () => {
-      const r = await o.cfn.send(
+      const page = await options.cfn.send(
         new DescribeChangeSetCommand({
-          ChangeSetName: o.changeSetId,
-          StackName: o.stackName,
-          IncludePropertyValues: o.includePropertyValues ?? true,
+          ChangeSetName: options.changeSetId,
+          StackName: options.stackName,
+          IncludePropertyValues: options.includePropertyValues ?? true,
         }),
       );
-      return r.Status === 'CREATE_COMPLETE' || r.Status === 'FAILED' ? r : undefined;
+      return page.Status === 'CREATE_COMPLETE' || page.Status === 'FAILED' ? page : undefined;
     },
   });
   const description = await describeChangeSetAll(
-    o.cfn,
-    o.changeSetId,
-    o.stackName,
+    options.cfn,
+    options.changeSetId,
+    options.stackName,
     final,
-    o.includePropertyValues ?? true,
+    options.includePropertyValues ?? true,
   );
   if (final.Status === 'FAILED') {
     const reason = final.StatusReason ?? 'no reason given';
