@@ -13,6 +13,26 @@ export interface BackoffOptions {
   random?: () => number;
 }
 
+/**
+ * Named backoff presets: every wait in the project uses one of these instead of its own numbers.
+ * AWS calls themselves are retried by the SDK (adaptive mode, `src/aws.ts`); `pollUntil` only re-polls
+ * on throttling, so there is one retry layer per call.
+ */
+export const BACKOFF = {
+  /** A change set being created: one immediate poll, then 1 s, 2 s, 4 s, … ≤ 10 s. */
+  changeSet: { initialMs: 1000, factor: 2, maxMs: 10_000 },
+  /** A stack operation (execute, delete, continue-update-rollback, another deploy): 1 s ×1.5 ≤ 10 s. */
+  stackOperation: { initialMs: 1000, factor: 1.5, maxMs: 10_000 },
+  /** Drift detection of a stack: 1 s ×1.5 ≤ 10 s. */
+  driftDetection: { initialMs: 1000, factor: 1.5, maxMs: 10_000 },
+  /** Reverting drift (a drift-aware change set executing): 2 s ×1.5 ≤ 15 s. */
+  driftRevert: { initialMs: 2000, factor: 1.5, maxMs: 15_000 },
+  /** An Amplify job: 0.5 s ×1.6 ≤ 10 s. */
+  amplifyJob: { initialMs: 500, factor: 1.6, maxMs: 10_000 },
+} as const satisfies Record<string, BackoffOptions>;
+
+export type BackoffPreset = (typeof BACKOFF)[keyof typeof BACKOFF];
+
 /** Delay before poll number `attempt` (0-based): fast start, geometric growth, capped, with jitter. */
 export function backoffDelay(attempt: number, o: BackoffOptions = {}): number {
   const initial = o.initialMs ?? 500;
@@ -36,6 +56,8 @@ export interface PollOptions<T> extends BackoffOptions {
   onTick?: () => Promise<void>;
   /** Poll immediately before the first sleep. Default true. */
   checkFirst?: boolean;
+  /** Stop waiting (throw its reason) as soon as this is aborted, e.g. the job's cancellation signal. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -45,6 +67,7 @@ export interface PollOptions<T> extends BackoffOptions {
 export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
   const start = o.clock.now();
   let attempt = 0;
+  o.signal?.throwIfAborted();
   if (o.checkFirst !== false) {
     const first = await tryCheck(o);
     if (first !== undefined) return first;
@@ -58,6 +81,7 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
     }
     const delay = Math.min(backoffDelay(attempt++, o), Math.max(1, o.timeoutMs - elapsed));
     await o.clock.sleep(delay);
+    o.signal?.throwIfAborted();
     if (o.onTick) await o.onTick();
     const v = await tryCheck(o);
     if (v !== undefined) return v;
@@ -66,8 +90,12 @@ export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
 
 async function tryCheck<T>(o: PollOptions<T>): Promise<T | undefined> {
   try {
-    return await o.check();
+    const value = await o.check();
+    // A check that was in flight when the job was cancelled does not count.
+    o.signal?.throwIfAborted();
+    return value;
   } catch (e) {
+    o.signal?.throwIfAborted();
     if (isThrottle(e)) return undefined;
     throw e;
   }

@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { Clock } from '../clock';
 import { awsErrorName } from '../errors';
-import { pollUntil } from '../poll';
+import { BACKOFF, pollUntil } from '../poll';
 import type { Logger } from '../log';
 
 /** Both ways CloudFormation (and moto) say "nothing to do" (M1). */
@@ -32,9 +32,9 @@ export async function createChangeSet(
   input: CreateChangeSetCommandInput,
 ): Promise<CreateResult> {
   try {
-    const r = await cfn.send(new CreateChangeSetCommand(input));
-    if (!r.Id) throw new Error('CreateChangeSet returned no change set id.');
-    return { kind: 'created', id: r.Id, stackId: r.StackId };
+    const answer = await cfn.send(new CreateChangeSetCommand(input));
+    if (!answer.Id) throw new Error('CreateChangeSet returned no change set id.');
+    return { kind: 'created', id: answer.Id, stackId: answer.StackId };
   } catch (e) {
     if (isEmptyChangeSetError(e)) return { kind: 'empty', reason: (e as Error).message };
     throw e;
@@ -86,7 +86,10 @@ export async function describeChangeSetAll(
 export interface WaitChangeSetOptions {
   cfn: CloudFormationClient;
   changeSetId: string;
+  /** The stack's id once known (CreateChangeSet returns it), else its name. */
   stackName: string;
+  /** Stop at once when aborted (the job's cancellation signal). */
+  signal?: AbortSignal;
   clock: Clock;
   timeoutMs: number;
   includePropertyValues?: boolean;
@@ -96,32 +99,31 @@ export interface WaitChangeSetOptions {
  * Wait until the change set is created or failed: one immediate poll (an emulator, or a small change set,
  * is often ready at once), then fast-start backoff (1 s, 2 s, 4 s, … ≤ 10 s).
  */
-export async function waitForChangeSet(o: WaitChangeSetOptions): Promise<ChangeSetState> {
+export async function waitForChangeSet(options: WaitChangeSetOptions): Promise<ChangeSetState> {
   const final = await pollUntil({
-    what: `change set ${o.changeSetId} of stack ${o.stackName} to be created`,
-    timeoutMs: o.timeoutMs,
-    clock: o.clock,
+    what: `change set ${options.changeSetId} of stack ${options.stackName} to be created`,
+    timeoutMs: options.timeoutMs,
+    clock: options.clock,
     checkFirst: true,
-    initialMs: 1000,
-    factor: 2,
-    maxMs: 10_000,
+    ...BACKOFF.changeSet,
+    signal: options.signal,
     check: async () => {
-      const r = await o.cfn.send(
+      const page = await options.cfn.send(
         new DescribeChangeSetCommand({
-          ChangeSetName: o.changeSetId,
-          StackName: o.stackName,
-          IncludePropertyValues: o.includePropertyValues ?? true,
+          ChangeSetName: options.changeSetId,
+          StackName: options.stackName,
+          IncludePropertyValues: options.includePropertyValues ?? true,
         }),
       );
-      return r.Status === 'CREATE_COMPLETE' || r.Status === 'FAILED' ? r : undefined;
+      return page.Status === 'CREATE_COMPLETE' || page.Status === 'FAILED' ? page : undefined;
     },
   });
   const description = await describeChangeSetAll(
-    o.cfn,
-    o.changeSetId,
-    o.stackName,
+    options.cfn,
+    options.changeSetId,
+    options.stackName,
     final,
-    o.includePropertyValues ?? true,
+    options.includePropertyValues ?? true,
   );
   if (final.Status === 'FAILED') {
     const reason = final.StatusReason ?? 'no reason given';

@@ -3,6 +3,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Parameter, Tag } from '@aws-sdk/client-cloudformation';
 import { InputError } from '../errors';
 import { printable, resolveInWorkspace } from '../inputs';
+import type { TemplateParameter } from './template';
 
 export interface ParameterOverride {
   key: string;
@@ -179,14 +180,7 @@ export function buildParameters(
   templateParams: string[] | undefined,
   existingStackParams: string[] | undefined,
 ): Parameter[] {
-  if (templateParams) {
-    const unknown = overrides.filter((o) => !templateParams.includes(o.key)).map((o) => o.key);
-    if (unknown.length > 0) {
-      throw new InputError(
-        `parameter-overrides name parameters the template does not declare: ${unknown.join(', ')}.`,
-      );
-    }
-  }
+  if (templateParams) assertDeclaredOverrides(overrides, templateParams);
   const params: Parameter[] = overrides.map((o) =>
     o.usePrevious
       ? { ParameterKey: o.key, UsePreviousValue: true }
@@ -201,4 +195,67 @@ export function buildParameters(
     }
   }
   return params;
+}
+
+/** The overrides that name parameters the template does not declare. */
+export function undeclaredOverrides(
+  overrides: readonly ParameterOverride[],
+  declared: readonly string[],
+): string[] {
+  return overrides.filter((o) => !declared.includes(o.key)).map((o) => o.key);
+}
+
+/** L1: every override must name a declared parameter (CloudFormation would reject the change set). */
+export function assertDeclaredOverrides(
+  overrides: readonly ParameterOverride[],
+  declared: readonly string[],
+  input = 'parameter-overrides',
+): void {
+  const unknown = undeclaredOverrides(overrides, declared);
+  if (unknown.length > 0) {
+    throw new InputError(`${input} name parameters the template does not declare: ${unknown.join(', ')}.`);
+  }
+}
+
+/**
+ * Required parameters (no Default) that would get no value: not overridden with a value, and no previous
+ * value to keep (`previous` = the parameter names of the stack that will be updated; undefined when the
+ * stack is created, or deleted and created again). A `UsePreviousValue` override needs a previous value too.
+ */
+export function missingRequiredParameters(
+  params: readonly TemplateParameter[],
+  overrides: readonly ParameterOverride[],
+  previous: readonly string[] | undefined,
+): string[] {
+  const given = new Map(overrides.map((o) => [o.key, o]));
+  const kept = new Set(previous ?? []);
+  return params
+    .filter((p) => !p.hasDefault)
+    .filter((p) => {
+      const o = given.get(p.name);
+      if (o && !o.usePrevious) return false;
+      return !kept.has(p.name);
+    })
+    .map((p) => p.name);
+}
+
+/**
+ * L1: refuse before any mutating call when a required parameter would get no value (CloudFormation would
+ * reject it mid-deploy; on a first create that leaves the stack in ROLLBACK_COMPLETE or REVIEW_IN_PROGRESS).
+ */
+export function assertRequiredParameters(
+  params: readonly TemplateParameter[],
+  overrides: readonly ParameterOverride[],
+  previous: readonly string[] | undefined,
+  stackName: string,
+  input = 'parameter-overrides',
+): void {
+  const missing = missingRequiredParameters(params, overrides, previous);
+  if (missing.length === 0) return;
+  const why = previous
+    ? `stack ${stackName} has no previous value for ${missing.length === 1 ? 'it' : 'them'}`
+    : `stack ${stackName} will be created, so there are no previous values to keep`;
+  throw new InputError(
+    `The template requires parameter(s) without a default that get no value: ${missing.join(', ')} (${why}). Add ${missing.length === 1 ? 'it' : 'them'} to ${input}.`,
+  );
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { GetTemplateSummaryCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { parse as parseYaml, type ScalarTag, type CollectionTag } from 'yaml';
 import { InputError } from '../errors';
 import { printable, resolveInWorkspace } from '../inputs';
@@ -125,4 +126,32 @@ export function readTemplateInput(value: string, root?: string): TemplateSource 
     throw new InputError(`Template file not found: '${printable(value)}' (resolved to ${abs}).`);
   }
   return { kind: 'file', path: abs, body };
+}
+
+/** A template by URL: its parameters from GetTemplateSummary (a read; run it before any mutating call). */
+export async function templateSummaryParameters(
+  cfn: CloudFormationClient,
+  url: string,
+): Promise<TemplateParameter[]> {
+  const summary = await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: url }));
+  return (summary.Parameters ?? []).map((p) => ({
+    name: p.ParameterKey as string,
+    noEcho: p.NoEcho === true,
+    hasDefault: p.DefaultValue !== undefined,
+  }));
+}
+
+/**
+ * L1: a local template body over CloudFormation's inline limit needs an S3 bucket to be uploaded to.
+ * Returns whether the body is sent inline or uploaded.
+ */
+export function inlineOrUpload(body: string, s3Bucket: string | undefined): 'inline' | 'upload' {
+  const size = Buffer.byteLength(body);
+  if (size <= MAX_TEMPLATE_BODY_BYTES) return 'inline';
+  if (!s3Bucket) {
+    throw new InputError(
+      `The template is ${size} bytes, over CloudFormation's ${MAX_TEMPLATE_BODY_BYTES}-byte limit for inline templates: set s3-bucket (and optionally s3-prefix) so it can be uploaded.`,
+    );
+  }
+  return 'upload';
 }

@@ -11,13 +11,10 @@ import {
   ListChangeSetsCommand,
 } from '@aws-sdk/client-cloudformation';
 import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { STSClient } from '@aws-sdk/client-sts';
 import { realClock } from '../../src/clock';
-import { memoryLogger } from '../../src/log';
-import { mapInputs } from '../../src/inputs';
-import { Deployer } from '../../actions/deploy-stack/src/deploy';
-import { parseInputs } from '../../actions/deploy-stack/src/inputs';
-import { s3Ops, stsOps } from '../../actions/deploy-stack/src/aws-extra';
+import { awsFactory } from '../../src/runtime';
+import { runWith } from '../../actions/deploy-stack/src/run';
+import { fakeRuntime } from '../helpers/runtime';
 import { zipWithIndex } from '../helpers/zip';
 import { MOTO_ACCOUNT, TEST_REGION, motoClientConfig, uniqueName } from '../helpers/moto';
 
@@ -30,25 +27,25 @@ beforeAll(() => {
   s3 = new S3Client({ ...motoClientConfig(), forcePathStyle: true });
 });
 
+/** deploy-stack's runWith on a runtime whose clients talk to moto, on real time. */
 function deployer(inputs: Record<string, string>, files: Record<string, string> = { 'template.yaml': DEMO }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-int-'));
   for (const [f, body] of Object.entries(files)) fs.writeFileSync(path.join(dir, f), body);
-  const parsed = parseInputs(
-    mapInputs({ template: 'template.yaml', 'wait-timeout-minutes': '2', ...inputs }),
-    { GITHUB_WORKSPACE: dir, AWS_REGION: TEST_REGION },
-    Date.now(),
-  );
-  const log = memoryLogger();
-  const masked: string[] = [];
-  const d = new Deployer(parsed, {
-    cfn,
-    s3: async () => s3Ops(s3),
-    sts: async () => stsOps(new STSClient(motoClientConfig())),
-    log,
-    clock: realClock,
-    mask: (v) => masked.push(v),
+  const env = { GITHUB_WORKSPACE: dir, AWS_REGION: TEST_REGION };
+  const rt = fakeRuntime({
+    action: 'deploy-stack',
+    env,
+    inputs: { template: 'template.yaml', 'wait-timeout-minutes': '2', ...inputs },
   });
-  return { d, log, masked };
+  rt.clock = Object.assign({ slept: [] as number[] }, realClock);
+  const factory = awsFactory(rt.cancel, env);
+  rt.aws = (Client, region, extra = {}) => factory(Client, region, { ...motoClientConfig(), ...extra });
+  return {
+    run: () => runWith(rt),
+    rt,
+    masked: rt.sink.masks,
+    warnings: () => rt.sink.commands.filter((c) => c.name === 'warning').map((c) => c.message),
+  };
 }
 
 async function changeSetNames(stack: string): Promise<string[]> {
@@ -63,21 +60,21 @@ describe('deploy-stack against moto', () => {
   it('M1/H1: create → re-run with no changes (success, no change set left behind) → update → outputs', async () => {
     const name = uniqueName('it-demo');
     const params = 'ApiToken=tok-123,Release=v1';
-    const first = await deployer({ name, 'parameter-overrides': params }).d.run();
+    const first = await deployer({ name, 'parameter-overrides': params }).run();
     expect(first.result).toBe('created');
     expect(first.stackStatus).toBe('CREATE_COMPLETE');
     expect(first.outputs).toEqual({ ReleaseParameterName: `/guarded-deploy/${name}/release`, Release: 'v1' });
     expect(first.accountId).toBe(MOTO_ACCOUNT);
 
     const again = deployer({ name, 'parameter-overrides': params });
-    const second = await again.d.run();
+    const second = await again.run();
     expect(second.result).toBe('no-changes');
     expect(second.hasChanges).toBe(false);
     expect(second.outputs.Release).toBe('v1');
     expect(await changeSetNames(name)).toEqual([]);
     expect(again.masked).toContain('tok-123');
 
-    const third = await deployer({ name, 'parameter-overrides': 'ApiToken=tok-123,Release=v2' }).d.run();
+    const third = await deployer({ name, 'parameter-overrides': 'ApiToken=tok-123,Release=v2' }).run();
     expect(third.result).toBe('updated');
     expect(third.outputs.Release).toBe('v2');
     const s = await cfn.send(new DescribeStacksCommand({ StackName: name }));
@@ -86,19 +83,19 @@ describe('deploy-stack against moto', () => {
 
   it('update without overriding a parameter keeps its previous value (UsePreviousValue)', async () => {
     const name = uniqueName('it-prev');
-    await deployer({ name, 'parameter-overrides': 'ApiToken=t,Release=v7' }).d.run();
+    await deployer({ name, 'parameter-overrides': 'ApiToken=t,Release=v7' }).run();
     const changed = DEMO.replace('Value: !Ref Environment', "Value: !Sub '${Environment}-x'");
     const r = await deployer(
       { name, 'parameter-overrides': 'ApiToken=t' },
       { 'template.yaml': changed },
-    ).d.run();
+    ).run();
     expect(r.result).toBe('updated');
     expect(r.outputs.Release).toBe('v7');
   });
 
   it('create-only leaves a reviewable change set; execute-only runs exactly it; a second execute-only refuses', async () => {
     const name = uniqueName('it-plan');
-    const plan = await deployer({ name, mode: 'create-only', 'parameter-overrides': 'ApiToken=t' }).d.run();
+    const plan = await deployer({ name, mode: 'create-only', 'parameter-overrides': 'ApiToken=t' }).run();
     expect(plan.result).toBe('planned');
     expect(plan.stackStatus).toBe('REVIEW_IN_PROGRESS');
     expect(await changeSetNames(name)).toEqual([plan.changeSetName]);
@@ -107,7 +104,7 @@ describe('deploy-stack against moto', () => {
       mode: 'execute-only',
       'execute-change-set-id': plan.changeSetId as string,
       template: '',
-    }).d.run();
+    }).run();
     expect(apply.result).toBe('created');
     await expect(
       deployer({
@@ -115,7 +112,7 @@ describe('deploy-stack against moto', () => {
         mode: 'execute-only',
         'execute-change-set-id': plan.changeSetId as string,
         template: '',
-      }).d.run(),
+      }).run(),
     ).rejects.toThrow(/cannot be executed|no longer exists/);
   });
 
@@ -124,20 +121,20 @@ describe('deploy-stack against moto', () => {
     // moto fails to create an SSM parameter without a Name; the moto wrapper turns that into a real rollback.
     const broken =
       'Resources:\n  Broken:\n    Type: AWS::SSM::Parameter\n    Properties:\n      Type: String\n      Value: x\n';
-    await expect(deployer({ name }, { 'template.yaml': broken }).d.run()).rejects.toThrow(
+    await expect(deployer({ name }, { 'template.yaml': broken }).run()).rejects.toThrow(
       /ROLLBACK_COMPLETE.*Broken \(AWS::SSM::Parameter\) CREATE_FAILED/,
     );
     const s = await cfn.send(new DescribeStacksCommand({ StackName: name }));
     expect(s.Stacks?.[0]?.StackStatus).toBe('ROLLBACK_COMPLETE');
 
-    await expect(deployer({ name, 'parameter-overrides': 'ApiToken=t' }).d.run()).rejects.toThrow(
+    await expect(deployer({ name, 'parameter-overrides': 'ApiToken=t' }).run()).rejects.toThrow(
       /ROLLBACK_COMPLETE: .*on-rollback-complete: delete/,
     );
     const fixed = await deployer({
       name,
       'parameter-overrides': 'ApiToken=t',
       'on-rollback-complete': 'delete',
-    }).d.run();
+    }).run();
     expect(fixed.result).toBe('created');
     expect(fixed.stackStatus).toBe('CREATE_COMPLETE');
   });
@@ -167,16 +164,13 @@ Resources:
       Role: !GetAtt Role.Arn
 `;
     const p = `ArtifactBucket=${bucket},Version=1.0.0`;
-    const created = await deployer(
-      { name, 'parameter-overrides': p },
-      { 'template.yaml': body(128) },
-    ).d.run();
+    const created = await deployer({ name, 'parameter-overrides': p }, { 'template.yaml': body(128) }).run();
     expect(created.result).toBe('created');
 
     const planned = await deployer(
       { name, 'parameter-overrides': p, mode: 'create-only' },
       { 'template.yaml': body(256) },
-    ).d.run();
+    ).run();
     expect(planned.preflight?.present.map((r) => `${r.bucket}/${r.key}`)).toEqual([`${bucket}/fn/1.0.0.zip`]);
     expect(planned.preflight?.missing).toEqual([]);
 
@@ -185,20 +179,20 @@ Resources:
       { name, 'parameter-overrides': p, 'rollback-preflight': 'fail', 'change-set-name': 'strict-1' },
       { 'template.yaml': body(512) },
     );
-    await expect(strict.d.run()).rejects.toThrow(
+    await expect(strict.run()).rejects.toThrow(
       new RegExp(`Rollback preflight \\(R1\\).*s3://${bucket}/fn/1\\.0\\.0\\.zip`),
     );
     expect(await changeSetNames(name)).not.toContain('strict-1');
 
     const warn = deployer({ name, 'parameter-overrides': p }, { 'template.yaml': body(512) });
-    await warn.d.run();
-    expect(warn.log.warnings.join('\n')).toMatch(new RegExp(`s3://${bucket}/fn/1\\.0\\.0\\.zip`));
+    await warn.run();
+    expect(warn.warnings().join('\n')).toMatch(new RegExp(`s3://${bucket}/fn/1\\.0\\.0\\.zip`));
   });
 
   it("C2: expected-account-id that does not match moto's account → refused, no stack created", async () => {
     const name = uniqueName('it-acct');
     await expect(
-      deployer({ name, 'expected-account-id': '999999999999', 'parameter-overrides': 'ApiToken=t' }).d.run(),
+      deployer({ name, 'expected-account-id': '999999999999', 'parameter-overrides': 'ApiToken=t' }).run(),
     ).rejects.toThrow(/account 123456789012, but expected-account-id is 999999999999/);
     await expect(cfn.send(new DescribeStacksCommand({ StackName: name }))).rejects.toThrow(/does not exist/);
   });
@@ -212,7 +206,7 @@ Resources:
     const r = await deployer(
       { name, 's3-bucket': bucket, 's3-prefix': 'cfn', 'parameter-overrides': 'ApiToken=t' },
       { 'template.yaml': big },
-    ).d.run();
+    ).run();
     expect(r.result).toBe('created');
     expect(r.outputs.Release).toBe('v1');
   });

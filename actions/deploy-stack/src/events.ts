@@ -16,8 +16,13 @@ export class EventStreamer {
   readonly stackStatuses: string[] = [];
   private started = false;
 
+  /**
+   * @param stack the stack's id once known (events are read by id, never a namesake's), else its name
+   * @param stackName the stack's name: the logical id of the stack's own events
+   */
   constructor(
     private readonly cfn: CloudFormationClient,
+    private readonly stack: string,
     private readonly stackName: string,
     private readonly log: Logger,
     private readonly maxPages = 10,
@@ -25,8 +30,8 @@ export class EventStreamer {
 
   /** Mark every existing event as seen so only events of the coming operation are printed. */
   async prime(): Promise<void> {
-    const r = await this.cfn.send(new DescribeStackEventsCommand({ StackName: this.stackName }));
-    for (const e of r.StackEvents ?? []) if (e.EventId) this.seen.add(e.EventId);
+    const page = await this.cfn.send(new DescribeStackEventsCommand({ StackName: this.stack }));
+    for (const event of page.StackEvents ?? []) if (event.EventId) this.seen.add(event.EventId);
     this.started = true;
   }
 
@@ -36,50 +41,54 @@ export class EventStreamer {
     let token: string | undefined;
     let pages = 0;
     outer: do {
-      const r = await this.cfn.send(
-        new DescribeStackEventsCommand({ StackName: this.stackName, NextToken: token }),
+      const page = await this.cfn.send(
+        new DescribeStackEventsCommand({ StackName: this.stack, NextToken: token }),
       );
-      for (const e of r.StackEvents ?? []) {
-        if (!e.EventId || this.seen.has(e.EventId)) break outer;
-        fresh.push(e);
+      for (const event of page.StackEvents ?? []) {
+        if (!event.EventId || this.seen.has(event.EventId)) break outer;
+        fresh.push(event);
       }
-      token = r.NextToken;
+      token = page.NextToken;
       pages++;
       // Before prime() we only want the newest page.
       if (!this.started) break;
     } while (token && pages < this.maxPages);
     fresh.reverse();
-    for (const e of fresh) {
-      this.seen.add(e.EventId as string);
-      if (/FAILED$/.test(e.ResourceStatus ?? '') && e.ResourceStatusReason) this.failures.push(e);
+    for (const event of fresh) {
+      this.seen.add(event.EventId as string);
+      if (/FAILED$/.test(event.ResourceStatus ?? '') && event.ResourceStatusReason) this.failures.push(event);
       if (
-        e.ResourceType === 'AWS::CloudFormation::Stack' &&
-        e.LogicalResourceId === this.stackName &&
-        e.ResourceStatus
+        event.ResourceType === 'AWS::CloudFormation::Stack' &&
+        event.LogicalResourceId === this.stackName &&
+        event.ResourceStatus
       ) {
-        this.stackStatuses.push(e.ResourceStatus);
+        this.stackStatuses.push(event.ResourceStatus);
       }
-      this.log.info(formatEvent(e));
+      // Event reasons are untrusted text: the outbound channel neutralises workflow commands in them (W1).
+      this.log.info(formatEvent(event));
     }
     return fresh;
   }
 }
 
-export function formatEvent(e: StackEvent): string {
-  const t = e.Timestamp instanceof Date ? e.Timestamp.toISOString().slice(11, 19) : '';
-  const reason = e.ResourceStatusReason ? ` — ${e.ResourceStatusReason}` : '';
-  return `${t} ${e.ResourceStatus ?? ''} ${e.ResourceType ?? ''} ${e.LogicalResourceId ?? ''}${reason}`.trim();
+export function formatEvent(event: StackEvent): string {
+  const time = event.Timestamp instanceof Date ? event.Timestamp.toISOString().slice(11, 19) : '';
+  const reason = event.ResourceStatusReason ? ` — ${event.ResourceStatusReason}` : '';
+  return `${time} ${event.ResourceStatus ?? ''} ${event.ResourceType ?? ''} ${event.LogicalResourceId ?? ''}${reason}`.trim();
 }
 
 /** The first failed resources of the latest operation, with reasons (for the error message). */
 export function firstFailures(events: StackEvent[], n = 5): string[] {
   return events
     .filter(
-      (e) =>
-        /FAILED$/.test(e.ResourceStatus ?? '') &&
-        e.ResourceStatusReason &&
-        e.ResourceType !== 'AWS::CloudFormation::Stack',
+      (event) =>
+        /FAILED$/.test(event.ResourceStatus ?? '') &&
+        event.ResourceStatusReason &&
+        event.ResourceType !== 'AWS::CloudFormation::Stack',
     )
     .slice(0, n)
-    .map((e) => `${e.LogicalResourceId} (${e.ResourceType}) ${e.ResourceStatus}: ${e.ResourceStatusReason}`);
+    .map(
+      (event) =>
+        `${event.LogicalResourceId} (${event.ResourceType}) ${event.ResourceStatus}: ${event.ResourceStatusReason}`,
+    );
 }

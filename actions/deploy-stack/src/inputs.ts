@@ -20,6 +20,7 @@ import {
 } from '../../../src/inputs';
 import { parseParameterOverrides, parseTags, type ParameterOverride } from '../../../src/cfn/parameters';
 import { readTemplateInput, type TemplateSource } from '../../../src/cfn/template';
+import { uniqueChangeSetName } from '../../../src/cfn/names';
 
 /** Every input in action.yml (a test keeps the two in step). */
 export const INPUTS = [
@@ -115,20 +116,11 @@ const CHANGE_SET_ARN =
 
 /** Default change set name: unique per run and attempt so re-runs never collide; a timestamp outside Actions. */
 export function defaultChangeSetName(stack: string, env: NodeJS.ProcessEnv, now: number): string {
-  const suffix =
-    env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID)
-      ? `${env.GITHUB_RUN_ID}-${/^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1'}`
-      : `${now}`;
-  const prefix = stack.slice(0, 128 - suffix.length - 1);
-  return `${prefix}-${suffix}`;
+  return uniqueChangeSetName(stack, env, now);
 }
 
 /** Parse and validate every input. Throws InputError before any AWS call (L1). */
-export function parseInputs(
-  get: InputGetter,
-  env: NodeJS.ProcessEnv = process.env,
-  now = Date.now(),
-): DeployInputs {
+export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: number): DeployInputs {
   // Deprecated aliases from aws-actions/aws-cloudformation-github-deploy v1 ("1"/"0").
   const legacyNoExecute = bool(get, 'no-execute-changeset', false);
   let mode = oneOf(get, 'mode', MODES, 'create-and-execute');
@@ -156,20 +148,22 @@ export function parseInputs(
   const template = templateValue ? readTemplateInput(templateValue, root) : undefined;
 
   const capabilities = list(get, 'capabilities', true);
-  const caps = (optional(get, 'capabilities') === undefined ? ['CAPABILITY_IAM'] : capabilities).map((c) => {
-    if (!CAPABILITIES.includes(c))
-      throw new InputError(
-        `Input 'capabilities': unknown capability '${printable(c)}' (one of ${CAPABILITIES.join(', ')}).`,
-      );
-    return c as Capability;
-  });
+  const caps = (optional(get, 'capabilities') === undefined ? ['CAPABILITY_IAM'] : capabilities).map(
+    (capability) => {
+      if (!CAPABILITIES.includes(capability))
+        throw new InputError(
+          `Input 'capabilities': unknown capability '${printable(capability)}' (one of ${CAPABILITIES.join(', ')}).`,
+        );
+      return capability as Capability;
+    },
+  );
 
   const roleArn = optional(get, 'role-arn');
   if (roleArn) validateArn(roleArn, 'role-arn', IAM_ROLE_ARN, 'IAM role ARN');
   const notificationArns = list(get, 'notification-arns', true);
   if (notificationArns.length > 5)
     throw new InputError("Input 'notification-arns' takes at most 5 SNS topic ARNs.");
-  for (const a of notificationArns) validateArn(a, 'notification-arns', SNS_TOPIC_ARN, 'SNS topic ARN');
+  for (const arn of notificationArns) validateArn(arn, 'notification-arns', SNS_TOPIC_ARN, 'SNS topic ARN');
 
   const changeSetName = optional(get, 'change-set-name') ?? defaultChangeSetName(stackName, env, now);
   if (!CHANGE_SET_NAME.test(changeSetName)) {
@@ -198,10 +192,10 @@ export function parseInputs(
 
   const expected = optional(get, 'expected-account-id');
   const resourcesToSkip = list(get, 'resources-to-skip', true);
-  for (const r of resourcesToSkip) {
-    if (!/^[A-Za-z0-9]{1,255}(\.[A-Za-z0-9]{1,255})?$/.test(r)) {
+  for (const resource of resourcesToSkip) {
+    if (!/^[A-Za-z0-9]{1,255}(\.[A-Za-z0-9]{1,255})?$/.test(resource)) {
       throw new InputError(
-        `Input 'resources-to-skip': '${printable(r)}' is not a logical resource id (LogicalId or NestedStack.LogicalId).`,
+        `Input 'resources-to-skip': '${printable(resource)}' is not a logical resource id (LogicalId or NestedStack.LogicalId).`,
       );
     }
   }

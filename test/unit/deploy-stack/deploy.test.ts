@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
   ContinueUpdateRollbackCommand,
   CreateChangeSetCommand,
@@ -17,7 +17,7 @@ import {
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { STATUS_TABLE, decide } from '../../../actions/deploy-stack/src/status';
-import { TimeoutError } from '../../../src/errors';
+import { CancelledError, TimeoutError } from '../../../src/errors';
 import {
   ACCOUNT,
   CS_ID,
@@ -83,8 +83,8 @@ describe('M1: an empty change set is success', () => {
         "The submitted information didn't contain changes. Submit different information to create a change set.",
     });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
-    const { deployer } = setup();
-    const r = await deployer.run();
+    const { run } = setup();
+    const r = await run();
     expect(r.hasChanges).toBe(false);
     expect(r.result).toBe('no-changes');
     expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, {
@@ -103,8 +103,8 @@ describe('M1: an empty change set is success', () => {
     cfnMock
       .on(CreateChangeSetCommand)
       .rejects(Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' }));
-    const { deployer } = setup();
-    const r = await deployer.run();
+    const { run } = setup();
+    const r = await run();
     expect(r.hasChanges).toBe(false);
     expect(r.outputs).toEqual({ Url: 'u' });
     expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
@@ -116,8 +116,8 @@ describe('M1: an empty change set is success', () => {
     cfnMock
       .on(CreateChangeSetCommand)
       .rejects(Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' }));
-    const { deployer } = setup({ 'fail-on-empty-changeset': 'true' });
-    await expect(deployer.run()).rejects.toThrow(/contains no changes/);
+    const { run } = setup({ 'fail-on-empty-changeset': 'true' });
+    await expect(run()).rejects.toThrow(/contains no changes/);
   });
 
   it('M1: no-delete-failed-changeset keeps the empty change set', async () => {
@@ -128,8 +128,8 @@ describe('M1: an empty change set is success', () => {
       Status: 'FAILED',
       StatusReason: "The submitted information didn't contain changes.",
     });
-    const { deployer } = setup({ 'no-delete-failed-changeset': 'true' });
-    await deployer.run();
+    const { run } = setup({ 'no-delete-failed-changeset': 'true' });
+    await run();
     expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
   });
 
@@ -142,8 +142,8 @@ describe('M1: an empty change set is success', () => {
       StatusReason: 'Template format error: Unresolved resource dependencies [X]',
     });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
-    const { deployer } = setup();
-    await expect(deployer.run()).rejects.toThrow(/Unresolved resource dependencies/);
+    const { run } = setup();
+    await expect(run()).rejects.toThrow(/Unresolved resource dependencies/);
     expect(cfnMock).toHaveReceivedCommandTimes(DeleteChangeSetCommand, 1);
   });
 });
@@ -151,8 +151,8 @@ describe('M1: an empty change set is success', () => {
 describe('create and update', () => {
   it('creates through a CREATE change set, streams events, returns outputs; ClientToken is the unique change set name', async () => {
     happyCreate();
-    const { deployer } = setup();
-    const r = await deployer.run();
+    const { run } = setup();
+    const r = await run();
     expect(r.result).toBe('created');
     expect(r.outputs).toEqual({ QueueUrl: 'https://sqs/q' });
     expect(r.accountId).toBe(ACCOUNT);
@@ -178,8 +178,8 @@ describe('create and update', () => {
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{"Resources":{}}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    const { deployer } = setup({ 'parameter-overrides': 'Name=app2' });
-    const r = await deployer.run();
+    const { run } = setup({ 'parameter-overrides': 'Name=app2' });
+    const r = await run();
     expect(r.result).toBe('updated');
     const params = cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.Parameters;
     expect(params).toEqual([
@@ -241,20 +241,20 @@ describe('create and update', () => {
         ],
       });
     cfnMock.on(ExecuteChangeSetCommand).resolves({});
-    const { deployer, log } = setup();
-    await expect(deployer.run()).rejects.toThrow(
+    const { run, rt } = setup();
+    await expect(run()).rejects.toThrow(
       /UPDATE_ROLLBACK_COMPLETE.*Queue \(AWS::SQS::Queue\) UPDATE_FAILED: Queue name already exists/,
     );
     // each event printed once
-    expect(log.lines.filter((l) => l.includes('Queue name already exists')).length).toBe(1);
+    expect(rt.sink.lines.filter((l) => l.includes('Queue name already exists')).length).toBe(1);
     expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand); // executed change sets are not ours to delete
   });
 
   it('termination-protection is enabled after a successful create', async () => {
     happyCreate();
     cfnMock.on(UpdateTerminationProtectionCommand).resolves({});
-    const { deployer } = setup({ 'termination-protection': 'true' });
-    await deployer.run();
+    const { run } = setup({ 'termination-protection': 'true' });
+    await run();
     expect(cfnMock).toHaveReceivedCommandWith(UpdateTerminationProtectionCommand, {
       EnableTerminationProtection: true,
       StackName: STACK,
@@ -263,15 +263,15 @@ describe('create and update', () => {
 
   it('disable-rollback on create maps to OnStackFailure DO_NOTHING', async () => {
     happyCreate();
-    const { deployer } = setup({ 'disable-rollback': 'true' });
-    await deployer.run();
+    const { run } = setup({ 'disable-rollback': 'true' });
+    await run();
     expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.OnStackFailure).toBe('DO_NOTHING');
   });
 
   it('create-only keeps the change set for review and never executes', async () => {
     happyCreate();
-    const { deployer } = setup({ mode: 'create-only' });
-    const r = await deployer.run();
+    const { run } = setup({ mode: 'create-only' });
+    const r = await run();
     expect(r.result).toBe('planned');
     expect(r.changeSetId).toBe(CS_ID);
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
@@ -282,12 +282,11 @@ describe('create and update', () => {
     happyCreate();
     s3Mock.on(PutObjectCommand).resolves({});
     const big = `${'# padding\n'.repeat(6000)}Resources:\n  Q:\n    Type: AWS::SQS::Queue\n`;
-    const { deployer } = setup(
+    const { run } = setup(
       { 's3-bucket': 'my-artifacts', 's3-prefix': 'cfn', 'parameter-overrides': '' },
-      undefined,
       { 'template.yaml': big },
     );
-    await deployer.run();
+    await run();
     const input = cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input;
     expect(input.TemplateBody).toBeUndefined();
     expect(input.TemplateURL).toMatch(
@@ -299,8 +298,8 @@ describe('create and update', () => {
   it('a template over 51,200 bytes without s3-bucket fails before any AWS call', async () => {
     const big = `${'# padding\n'.repeat(6000)}Resources:\n  Q:\n    Type: AWS::SQS::Queue\n`;
     cfnMock.on(DescribeStacksCommand).rejects(notFound());
-    const { deployer } = setup({ 'parameter-overrides': '' }, undefined, { 'template.yaml': big });
-    await expect(deployer.run()).rejects.toThrow(/51200-byte limit.*s3-bucket/);
+    const { run } = setup({ 'parameter-overrides': '' }, { 'template.yaml': big });
+    await expect(run()).rejects.toThrow(/51200-byte limit.*s3-bucket/);
     expect(cfnMock.calls().filter((c) => MUTATING.some((m) => c.args[0] instanceof m))).toHaveLength(0);
   });
 });
@@ -308,17 +307,22 @@ describe('create and update', () => {
 describe('C3: masking', () => {
   it('C3: NoEcho values are masked before the first log line', async () => {
     happyCreate();
-    const { deployer, log, masked } = setup();
-    await deployer.run();
+    const { run, order, masked } = setup();
+    await run();
     expect(masked).toContain(SECRET);
-    expect(log.lines[0]).toBe(`::add-mask::${SECRET}`);
-    expect(log.lines.slice(1).join('\n')).not.toContain(SECRET);
+    expect(order[0]).toBe(`::add-mask::${SECRET}`);
+    expect(
+      order
+        .slice(1)
+        .filter((l) => !l.startsWith('::add-mask::'))
+        .join('\n'),
+    ).not.toContain(SECRET);
   });
 
   it('C3: values of non-NoEcho parameters are not masked', async () => {
     happyCreate();
-    const { deployer, masked } = setup();
-    await deployer.run();
+    const { run, masked } = setup();
+    await run();
     expect(masked).not.toContain('app');
   });
 });
@@ -329,18 +333,16 @@ describe('C2: account guard', () => {
       .on(GetCallerIdentityCommand)
       .resolves({ Account: '999999999999', Arn: 'arn:aws:sts::999999999999:assumed-role/x/y', UserId: 'x' });
     cfnMock.on(DescribeStacksCommand).rejects(notFound());
-    const { deployer } = setup({ 'expected-account-id': ACCOUNT });
-    await expect(deployer.run()).rejects.toThrow(
-      /account 999999999999, but expected-account-id is 111122223333/,
-    );
+    const { run } = setup({ 'expected-account-id': ACCOUNT });
+    await expect(run()).rejects.toThrow(/account 999999999999, but expected-account-id is 111122223333/);
     expect(cfnMock.calls()).toHaveLength(0);
   });
 
   it('C2: the expected account proceeds', async () => {
     stsMock.on(GetCallerIdentityCommand).resolves({ Account: ACCOUNT });
     happyCreate();
-    const { deployer } = setup({ 'expected-account-id': ACCOUNT });
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'created', accountId: ACCOUNT });
+    const { run } = setup({ 'expected-account-id': ACCOUNT });
+    await expect(run()).resolves.toMatchObject({ result: 'created', accountId: ACCOUNT });
   });
 });
 
@@ -374,8 +376,8 @@ describe('R2: every stack status has a decision', () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status)] });
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    const { deployer } = setup({ mode: 'create-only' });
-    await deployer.run();
+    const { run } = setup({ mode: 'create-only' });
+    await run();
     expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('CREATE');
   });
 
@@ -384,8 +386,8 @@ describe('R2: every stack status has a decision', () => {
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    const { deployer } = setup({ mode: 'create-only' });
-    await deployer.run();
+    const { run } = setup({ mode: 'create-only' });
+    await run();
     expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('UPDATE');
   });
 
@@ -403,19 +405,19 @@ describe('R2: every stack status has a decision', () => {
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    const { deployer, clock } = setup({ mode: 'create-only' });
-    const run = deployer.run();
-    if (after === 'ROLLBACK_COMPLETE') await expect(run).rejects.toThrow(/ROLLBACK_COMPLETE/);
-    else await run;
+    const { run, clock } = setup({ mode: 'create-only' });
+    const running = run();
+    if (after === 'ROLLBACK_COMPLETE') await expect(running).rejects.toThrow(/ROLLBACK_COMPLETE/);
+    else await running;
     expect(clock.slept.length).toBeGreaterThan(0);
     expect(cfnMock.commandCalls(DescribeStacksCommand).length).toBeGreaterThanOrEqual(3);
   });
 
   it('R2: an in-progress stack that never settles times out and fails (never passes silently)', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_IN_PROGRESS')] });
-    const { deployer, clock } = setup({ 'wait-timeout-minutes': '2' });
+    const { run, clock } = setup({ 'wait-timeout-minutes': '2' });
     const start = clock.now();
-    await expect(deployer.run()).rejects.toBeInstanceOf(TimeoutError);
+    await expect(run()).rejects.toBeInstanceOf(TimeoutError);
     expect(clock.now() - start).toBeGreaterThanOrEqual(120_000);
     expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
   });
@@ -436,8 +438,8 @@ describe('R2: every stack status has a decision', () => {
         },
       ],
     });
-    const { deployer } = setup();
-    await expect(deployer.run()).rejects.toThrow(
+    const { run } = setup();
+    await expect(run()).rejects.toThrow(
       /ROLLBACK_COMPLETE.*on-rollback-complete: delete.*Queue \(AWS::SQS::Queue\) CREATE_FAILED: Access denied/,
     );
     expect(cfnMock).not.toHaveReceivedCommand(DeleteStackCommand);
@@ -455,8 +457,8 @@ describe('R2: every stack status has a decision', () => {
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(ExecuteChangeSetCommand).resolves({});
-    const { deployer } = setup({ 'on-rollback-complete': 'delete' });
-    const r = await deployer.run();
+    const { run } = setup({ 'on-rollback-complete': 'delete' });
+    const r = await run();
     expect(r.result).toBe('created');
     expect(cfnMock).toHaveReceivedCommandTimes(DeleteStackCommand, 1);
     expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('CREATE');
@@ -464,8 +466,8 @@ describe('R2: every stack status has a decision', () => {
 
   it('R2: ROLLBACK_COMPLETE in create-only never deletes the stack', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('ROLLBACK_COMPLETE')] });
-    const { deployer } = setup({ 'on-rollback-complete': 'delete', mode: 'create-only' });
-    await expect(deployer.run()).rejects.toThrow(/create-only never deletes/);
+    const { run } = setup({ 'on-rollback-complete': 'delete', mode: 'create-only' });
+    await expect(run()).rejects.toThrow(/create-only never deletes/);
     expect(cfnMock).not.toHaveReceivedCommand(DeleteStackCommand);
   });
 
@@ -485,8 +487,8 @@ describe('R2: every stack status has a decision', () => {
         },
       ],
     });
-    const { deployer } = setup();
-    await expect(deployer.run()).rejects.toThrow(
+    const { run } = setup();
+    await expect(run()).rejects.toThrow(
       /UPDATE_ROLLBACK_FAILED.*continue.*Fn \(AWS::Lambda::Function\) UPDATE_FAILED: S3 Error Code: NoSuchKey/,
     );
     expect(cfnMock).not.toHaveReceivedCommand(ContinueUpdateRollbackCommand);
@@ -503,11 +505,11 @@ describe('R2: every stack status has a decision', () => {
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    const { deployer } = setup({
+    const { run } = setup({
       'on-update-rollback-failed': 'continue',
       'resources-to-skip': 'Fn,Nested.Inner',
     });
-    const r = await deployer.run();
+    const r = await run();
     expect(r.result).toBe('updated');
     expect(cfnMock).toHaveReceivedCommandWith(ContinueUpdateRollbackCommand, {
       StackName: STACK,
@@ -517,8 +519,8 @@ describe('R2: every stack status has a decision', () => {
 
   it.each(failRows)('R2: %s → fails clearly, no change set', async (status) => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status, { StackStatusReason: 'because' })] });
-    const { deployer } = setup();
-    await expect(deployer.run()).rejects.toThrow(new RegExp(`is in ${status}: .+\\(reason: because\\)`));
+    const { run } = setup();
+    await expect(run()).rejects.toThrow(new RegExp(`is in ${status}: .+\\(reason: because\\)`));
     expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
   });
 });
@@ -549,6 +551,7 @@ describe('R1: rollback preflight', () => {
     executionMocks([
       stack('UPDATE_COMPLETE', {
         Parameters: [
+          { ParameterKey: 'DbPassword', ParameterValue: '****' },
           { ParameterKey: 'ArtifactBucket', ParameterValue: 'artifacts' },
           { ParameterKey: 'Version', ParameterValue: '1.2.3' },
           { ParameterKey: 'Name', ParameterValue: 'app' },
@@ -566,8 +569,8 @@ describe('R1: rollback preflight', () => {
   it('R1: all artifacts present → executes; Ref and Fn::Sub resolved from the stack parameters; unresolvable reported "not checked"', async () => {
     updateWithPreflight();
     s3Mock.on(HeadObjectCommand).resolves({});
-    const { deployer, log } = setup({ 'parameter-overrides': 'Name=app' });
-    const r = await deployer.run();
+    const { run, rt } = setup({ 'parameter-overrides': 'Name=app' });
+    const r = await run();
     expect(r.result).toBe('updated');
     expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, { Bucket: 'artifacts', Key: 'fn/1.2.3.zip' });
     expect(s3Mock).toHaveReceivedCommandWith(HeadObjectCommand, {
@@ -576,7 +579,7 @@ describe('R1: rollback preflight', () => {
       VersionId: 'v7',
     });
     expect(r.preflight?.notChecked.map((n) => n.logicalId)).toEqual(['Dyn']);
-    expect(log.text()).toMatch(/not checked: Dyn/);
+    expect(rt.sink.text()).toMatch(/not checked: Dyn/);
   });
 
   it('R1: a missing artifact → warning naming the object (default warn), still executes', async () => {
@@ -587,9 +590,9 @@ describe('R1: rollback preflight', () => {
         Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
       );
     s3Mock.on(HeadObjectCommand, { Bucket: 'layers' }).resolves({});
-    const { deployer, log } = setup({ 'parameter-overrides': 'Name=app' });
-    await deployer.run();
-    expect(log.warnings.join('\n')).toMatch(/s3:\/\/artifacts\/fn\/1\.2\.3\.zip/);
+    const { run, warnings } = setup({ 'parameter-overrides': 'Name=app' });
+    await run();
+    expect(warnings().join('\n')).toMatch(/s3:\/\/artifacts\/fn\/1\.2\.3\.zip/);
     expect(cfnMock).toHaveReceivedCommand(ExecuteChangeSetCommand);
   });
 
@@ -600,52 +603,197 @@ describe('R1: rollback preflight', () => {
       .rejects(
         Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
       );
-    const { deployer } = setup({ 'parameter-overrides': 'Name=app', 'rollback-preflight': 'fail' });
-    await expect(deployer.run()).rejects.toThrow(
-      /Rollback preflight \(R1\).*s3:\/\/artifacts\/fn\/1\.2\.3\.zip/,
-    );
+    const { run } = setup({ 'parameter-overrides': 'Name=app', 'rollback-preflight': 'fail' });
+    await expect(run()).rejects.toThrow(/Rollback preflight \(R1\).*s3:\/\/artifacts\/fn\/1\.2\.3\.zip/);
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
     expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, { ChangeSetName: CS_ID });
   });
 
   it('R1: rollback-preflight: off makes no S3 or GetTemplate call', async () => {
     updateWithPreflight();
-    const { deployer } = setup({ 'parameter-overrides': 'Name=app', 'rollback-preflight': 'off' });
-    await deployer.run();
+    const { run } = setup({ 'parameter-overrides': 'Name=app', 'rollback-preflight': 'off' });
+    await run();
     expect(cfnMock).not.toHaveReceivedCommand(GetTemplateCommand);
     expect(s3Mock.calls()).toHaveLength(0);
   });
 });
 
-describe('cancellation and cleanup', () => {
-  it('a cancel after the change set was created but before execution deletes it', async () => {
+/** Wait (real time, bounded) until the pipeline reached a point. */
+async function until(reached: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !reached(); i++) await new Promise((r) => setTimeout(r, 5));
+  if (!reached()) throw new Error('the pipeline never reached the expected call');
+}
+
+const networkError = () =>
+  Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+
+describe('cancellation and cleanup: the change set is tracked before CreateChangeSet is sent', () => {
+  it('a cancel while waiting for the change set deletes it by id; after the cancel nothing is executed', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID, StackId: STACK_ID });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ExecuteChangeSetCommand).resolves({});
     let release: () => void = () => undefined;
-    const { deployer } = setup();
+    const { deploy, rt } = setup();
     cfnMock.on(DescribeChangeSetCommand).callsFake(
       () =>
         new Promise((resolve) => {
-          release = () => resolve({ ...readyChangeSet(), Status: 'CREATE_IN_PROGRESS' });
+          release = () => resolve(readyChangeSet());
         }),
     );
-    const running = deployer.run().catch(() => undefined);
-    await new Promise((r) => setTimeout(r, 20));
-    await deployer.cleanup('the job was cancelled (SIGTERM)');
-    release();
+    const running = deploy();
+    await until(() => cfnMock.commandCalls(DescribeChangeSetCommand).length > 0);
+    const reports = await rt.cancel.cancel('SIGTERM');
     expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, {
       ChangeSetName: CS_ID,
       StackName: STACK,
     });
-    void running;
+    expect(reports).toEqual([
+      expect.objectContaining({ ok: true, detail: expect.stringMatching(/deleted change set .* \(by id\)/) }),
+    ]);
+    // The change set turns out ready after the cancel: it must not be executed.
+    release();
+    const { error, outcome } = await running;
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+    expect(cfnMock).toHaveReceivedCommandTimes(DeleteChangeSetCommand, 1);
+    expect(outcome.cleanup?.ok).toBe(true);
   });
 
-  it('cleanup after execution does not delete anything', async () => {
+  it('the CreateChangeSet answer is lost (network error): the failure path deletes it by name and stack', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).rejects(networkError());
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    const { deploy } = setup();
+    const { error, outcome } = await deploy();
+    expect(String(error)).toMatch(/socket hang up/);
+    expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, {
+      ChangeSetName: `${STACK}-42-1`,
+      StackName: STACK,
+    });
+    expect(outcome.cleanup).toEqual({ ok: true, detail: expect.stringMatching(/\(by name\)/) });
+  });
+
+  it('answer lost and the delete cannot be confirmed → ok: false, saying what may remain', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).rejects(networkError());
+    cfnMock.on(DeleteChangeSetCommand).rejects(networkError());
+    cfnMock.on(DescribeChangeSetCommand).rejects(networkError());
+    const { deploy, warnings } = setup();
+    const { outcome, published } = await deploy();
+    expect(outcome.cleanup?.ok).toBe(false);
+    expect(outcome.cleanup?.detail).toMatch(
+      new RegExp(`change set ${STACK}-42-1 of stack ${STACK} may remain .*delete it by hand`),
+    );
+    expect(warnings().join('\n')).toMatch(/Delete it by hand/);
+    expect(published.summary).toMatch(/may remain/);
+  });
+
+  it('a change set that is already gone counts as cleaned up only when DescribeChangeSet confirms it', async () => {
+    const notFoundCs = () =>
+      Object.assign(new Error('ChangeSet [x] does not exist'), { name: 'ChangeSetNotFoundException' });
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(CreateChangeSetCommand).rejects(networkError());
+    cfnMock.on(DeleteChangeSetCommand).rejects(notFoundCs());
+    cfnMock.on(DescribeChangeSetCommand).rejects(notFoundCs());
+    const { deploy } = setup();
+    const { outcome } = await deploy();
+    expect(outcome.cleanup).toEqual({
+      ok: true,
+      detail: expect.stringMatching(/does not exist \(verified\)/),
+    });
+    expect(cfnMock).toHaveReceivedCommandWith(DescribeChangeSetCommand, { ChangeSetName: `${STACK}-42-1` });
+  });
+
+  it('a cancel while CreateChangeSet is in flight deletes by name and stack; nothing is sent after the create answers', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    let answer: () => void = () => undefined;
+    cfnMock.on(CreateChangeSetCommand).callsFake(
+      () =>
+        new Promise((resolve) => {
+          answer = () => resolve({ Id: CS_ID, StackId: STACK_ID });
+        }),
+    );
+    const { deploy, rt } = setup();
+    const running = deploy();
+    await until(() => cfnMock.commandCalls(CreateChangeSetCommand).length > 0);
+    const reports = await rt.cancel.cancel('SIGINT');
+    expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, {
+      ChangeSetName: `${STACK}-42-1`,
+      StackName: STACK,
+    });
+    expect(reports[0]?.ok).toBe(true);
+    answer();
+    const { error } = await running;
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(cfnMock).not.toHaveReceivedCommand(DescribeChangeSetCommand);
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+
+  it('a cancel while CreateChangeSet is in flight and the name is not found yet → ok: false (it may still appear)', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    const notFoundCs = () =>
+      Object.assign(new Error('ChangeSet [x] does not exist'), { name: 'ChangeSetNotFoundException' });
+    cfnMock.on(DeleteChangeSetCommand).rejects(notFoundCs());
+    cfnMock.on(DescribeChangeSetCommand).rejects(notFoundCs());
+    cfnMock.on(CreateChangeSetCommand).callsFake(() => new Promise(() => undefined));
+    const { deploy, rt } = setup();
+    void deploy();
+    await until(() => cfnMock.commandCalls(CreateChangeSetCommand).length > 0);
+    const reports = await rt.cancel.cancel('SIGINT');
+    expect(reports).toEqual([
+      expect.objectContaining({
+        ok: false,
+        detail: expect.stringMatching(
+          /may remain \(CreateChangeSet was still in flight\); delete it by hand/,
+        ),
+      }),
+    ]);
+  });
+
+  it('a cancel during execution deletes nothing and says the stack operation continues on AWS', async () => {
+    let executed = false;
+    let holdStatus: (status: string) => void = () => undefined;
+    cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
+      executed = true;
+      return {};
+    });
+    cfnMock.on(DescribeStacksCommand).callsFake(() =>
+      executed
+        ? new Promise((resolve) => {
+            holdStatus = (status) => resolve({ Stacks: [stack(status)] });
+          })
+        : { Stacks: [stack('UPDATE_COMPLETE')] },
+    );
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID, StackId: STACK_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    const { deploy, rt } = setup();
+    const running = deploy();
+    await until(() => executed && cfnMock.commandCalls(DescribeStacksCommand).length > 1);
+    const reports = await rt.cancel.cancel('SIGTERM');
+    expect(reports).toEqual([
+      expect.objectContaining({
+        ok: false,
+        detail: expect.stringMatching(/already executing: nothing to delete.*continues on AWS/),
+      }),
+    ]);
+    holdStatus('UPDATE_IN_PROGRESS');
+    const { error } = await running;
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+  });
+
+  it('a cancel after the run is over has nothing to clean up', async () => {
     happyCreate();
-    const { deployer } = setup();
-    await deployer.run();
-    await deployer.cleanup('late signal');
+    const { run, rt } = setup();
+    await run();
+    expect(await rt.cancel.cancel('SIGTERM')).toEqual([]);
     expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
   });
 
@@ -654,9 +802,42 @@ describe('cancellation and cleanup', () => {
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves({ ...readyChangeSet(), Status: 'CREATE_IN_PROGRESS' });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
-    const { deployer } = setup({ 'wait-timeout-minutes': '1' });
-    await expect(deployer.run()).rejects.toBeInstanceOf(TimeoutError);
+    const { run } = setup({ 'wait-timeout-minutes': '1' });
+    await expect(run()).rejects.toBeInstanceOf(TimeoutError);
     expect(cfnMock).toHaveReceivedCommandTimes(DeleteChangeSetCommand, 1);
+  });
+});
+
+describe('polling follows the stack id once it is known, never the name', () => {
+  it('create: DescribeChangeSet, DescribeStackEvents and DescribeStacks use the id CreateChangeSet returned', async () => {
+    happyCreate();
+    const { run } = setup();
+    await run();
+    const stackArgs = (command: Parameters<typeof cfnMock.commandCalls>[0]) =>
+      cfnMock.commandCalls(command).map((c) => (c.args[0].input as { StackName?: string }).StackName);
+    // Only the first read (before the stack exists) is by name.
+    expect(stackArgs(DescribeStacksCommand)[0]).toBe(STACK);
+    expect(stackArgs(DescribeStacksCommand).slice(1).length).toBeGreaterThan(0);
+    expect(new Set(stackArgs(DescribeStacksCommand).slice(1))).toEqual(new Set([STACK_ID]));
+    expect(new Set(stackArgs(DescribeChangeSetCommand))).toEqual(new Set([STACK_ID]));
+    expect(new Set(stackArgs(DescribeStackEventsCommand))).toEqual(new Set([STACK_ID]));
+  });
+
+  it('update: after DescribeStacks returned the id, every poll and the rollback preflight use it', async () => {
+    executionMocks([stack('UPDATE_COMPLETE')]);
+    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
+    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    const { run } = setup();
+    await run();
+    const stackArgs = (command: Parameters<typeof cfnMock.commandCalls>[0]) =>
+      cfnMock.commandCalls(command).map((c) => (c.args[0].input as { StackName?: string }).StackName);
+    expect(stackArgs(DescribeStacksCommand)[0]).toBe(STACK);
+    expect(new Set(stackArgs(DescribeStacksCommand).slice(1))).toEqual(new Set([STACK_ID]));
+    expect(new Set(stackArgs(DescribeChangeSetCommand))).toEqual(new Set([STACK_ID]));
+    expect(new Set(stackArgs(DescribeStackEventsCommand))).toEqual(new Set([STACK_ID]));
+    expect(new Set(stackArgs(GetTemplateCommand))).toEqual(new Set([STACK_ID]));
   });
 });
 
@@ -667,8 +848,8 @@ describe('execute-only', () => {
     executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
-    const r = await deployer.run();
+    const { run } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    const r = await run();
     expect(r.result).toBe('updated');
     expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, { ChangeSetName: csArn });
     expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
@@ -678,8 +859,8 @@ describe('execute-only', () => {
     cfnMock
       .on(DescribeChangeSetCommand)
       .resolves({ ...readyChangeSet(), ExecutionStatus: 'EXECUTE_COMPLETE' });
-    const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
-    await expect(deployer.run()).rejects.toThrow(
+    const { run } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    await expect(run()).rejects.toThrow(
       /cannot be executed: its status is CREATE_COMPLETE\/EXECUTE_COMPLETE/,
     );
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
@@ -690,21 +871,15 @@ describe('execute-only', () => {
     cfnMock.on(DescribeStacksCommand).resolves({
       Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-06-02T00:00:00Z') })],
     });
-    const { deployer } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
-    await expect(deployer.run()).rejects.toThrow(/stale/);
+    const { run } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    await expect(run()).rejects.toThrow(/stale/);
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
   });
 });
 
 describe('H1: plan change sets do not pile up', () => {
-  const saved = { ...process.env };
-  afterEach(() => {
-    process.env = { ...saved };
-  });
-
   it('a new create-only plan deletes the earlier AVAILABLE plans of the same PR, and nothing else', async () => {
-    process.env.GITHUB_REF = 'refs/pull/7/merge';
-    process.env.GITHUB_SHA = 'abcdef1234567890';
+    const env = { GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abcdef1234567890' };
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
@@ -739,8 +914,8 @@ describe('H1: plan change sets do not pile up', () => {
           summary('other-stack-pr7', 'guarded-deploy plan pr-7 fedcba987654', { StackName: 'another-stack' }),
         ],
       });
-    const { deployer } = setup({ mode: 'create-only' });
-    const r = await deployer.run();
+    const { run } = setup({ mode: 'create-only' }, undefined, { env });
+    const r = await run();
     expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.Description).toBe(
       'guarded-deploy plan pr-7 abcdef123456',
     );
@@ -753,7 +928,7 @@ describe('H1: plan change sets do not pile up', () => {
   });
 
   it('a failing cleanup is a warning; the plan still succeeds', async () => {
-    process.env.GITHUB_REF = 'refs/pull/7/merge';
+    const env = { GITHUB_REF: 'refs/pull/7/merge' };
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
@@ -761,9 +936,9 @@ describe('H1: plan change sets do not pile up', () => {
     cfnMock
       .on(ListChangeSetsCommand)
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
-    const { deployer, log } = setup({ mode: 'create-only' });
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'planned' });
-    expect(log.warnings.join('\n')).toMatch(/Could not clean up earlier plan change sets/);
+    const { run, warnings } = setup({ mode: 'create-only' }, undefined, { env });
+    await expect(run()).resolves.toMatchObject({ result: 'planned' });
+    expect(warnings().join('\n')).toMatch(/Could not clean up earlier plan change sets/);
   });
 });
 
@@ -797,9 +972,9 @@ describe('R2: waiting for our own execution, not the previous state', () => {
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
-    const { deployer } = setup();
+    const { run } = setup();
     // Without the guard the first post-execute answer (the old UPDATE_COMPLETE) would pass as success.
-    await expect(deployer.run()).rejects.toThrow(/ended in UPDATE_ROLLBACK_COMPLETE/);
+    await expect(run()).rejects.toThrow(/ended in UPDATE_ROLLBACK_COMPLETE/);
     expect(after).toBe(4);
   });
 
@@ -822,8 +997,8 @@ describe('R2: waiting for our own execution, not the previous state', () => {
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    const { deployer } = setup();
-    await expect(deployer.run()).resolves.toMatchObject({
+    const { run } = setup();
+    await expect(run()).resolves.toMatchObject({
       result: 'created',
       stackStatus: 'CREATE_COMPLETE',
     });
@@ -864,8 +1039,8 @@ describe('R2: waiting for our own execution, not the previous state', () => {
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    const { deployer } = setup();
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+    const { run } = setup();
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
     expect(after).toBe(2); // the immediate check is not enough; the one after the events arrived is
   });
 });
@@ -884,8 +1059,8 @@ describe('R2: operations we start are asynchronous', () => {
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(ExecuteChangeSetCommand).resolves({});
-    const { deployer } = setup({ 'on-rollback-complete': 'delete' });
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'created' });
+    const { run } = setup({ 'on-rollback-complete': 'delete' });
+    await expect(run()).resolves.toMatchObject({ result: 'created' });
   });
 
   it('after ContinueUpdateRollback the stack may still show UPDATE_ROLLBACK_FAILED: keep waiting', async () => {
@@ -900,8 +1075,8 @@ describe('R2: operations we start are asynchronous', () => {
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    const { deployer } = setup({ 'on-update-rollback-failed': 'continue' });
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+    const { run } = setup({ 'on-update-rollback-failed': 'continue' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
   });
 
   it('a continued rollback that fails again is reported, not retried forever', async () => {
@@ -912,8 +1087,8 @@ describe('R2: operations we start are asynchronous', () => {
       .resolves({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
-    const { deployer } = setup({ 'on-update-rollback-failed': 'continue' });
-    await expect(deployer.run()).rejects.toThrow(
+    const { run } = setup({ 'on-update-rollback-failed': 'continue' });
+    await expect(run()).rejects.toThrow(
       /ContinueUpdateRollback on app-stack ended in UPDATE_ROLLBACK_FAILED/,
     );
     expect(cfnMock).toHaveReceivedCommandTimes(ContinueUpdateRollbackCommand, 1);

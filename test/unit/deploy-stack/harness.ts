@@ -11,12 +11,13 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
-import { fakeClock } from '../../../src/clock';
-import { memoryLogger } from '../../../src/log';
-import { mapInputs } from '../../../src/inputs';
 import { parseInputs } from '../../../actions/deploy-stack/src/inputs';
-import { Deployer, type ChangeSetGate } from '../../../actions/deploy-stack/src/deploy';
-import { s3Ops, stsOps } from '../../../actions/deploy-stack/src/aws-extra';
+import { deployStack, runWith, type DeployRun } from '../../../actions/deploy-stack/src/run';
+import type { DeployOutcome } from '../../../actions/deploy-stack/src/outcome';
+import { createCancellation } from '../../../src/cancel';
+import { realClock } from '../../../src/clock';
+import { awsFactory } from '../../../src/runtime';
+import { fakeRuntime, type FakeRuntime, type FakeRuntimeOptions } from '../../helpers/runtime';
 
 export const ACCOUNT = '111122223333';
 export const STACK = 'app-stack';
@@ -77,54 +78,78 @@ export function notFound(): Error {
 }
 
 export interface Setup {
-  deployer: Deployer;
-  log: ReturnType<typeof memoryLogger>;
-  clock: ReturnType<typeof fakeClock>;
+  rt: FakeRuntime;
+  /** runWith(rt): the outcome, or the error (after the outcome was published). */
+  run: () => Promise<DeployOutcome>;
+  /** deployStack(rt): the outcome also after a failure, with the error and what was published. */
+  deploy: () => Promise<DeployRun>;
+  /** stdout lines and workflow commands (add-mask included) in the order they were written. */
+  order: string[];
+  /** Values registered with ::add-mask:: (every form). */
   masked: string[];
+  /** Warning annotations. */
+  warnings: () => string[];
+  clock: FakeRuntime['clock'];
   dir: string;
+  env: NodeJS.ProcessEnv;
 }
 
+export const RUN_ENV = {
+  AWS_REGION: 'us-east-1',
+  GITHUB_RUN_ID: '42',
+  GITHUB_RUN_ATTEMPT: '1',
+};
+
+/** A fake runtime for deploy-stack with the default inputs (a NoEcho override), recording everything written. */
 export function setup(
   inputs: Record<string, string> = {},
-  gate?: ChangeSetGate,
   files?: Record<string, string>,
+  options: Omit<FakeRuntimeOptions, 'inputs'> = {},
 ): Setup {
   const dir = workspace(files);
-  const env = {
-    GITHUB_WORKSPACE: dir,
-    AWS_REGION: 'us-east-1',
-    GITHUB_RUN_ID: '42',
-    GITHUB_RUN_ATTEMPT: '1',
-  };
-  const parsed = parseInputs(
-    mapInputs({
+  const env = { GITHUB_WORKSPACE: dir, ...RUN_ENV, ...options.env };
+  const rt = fakeRuntime({
+    action: 'deploy-stack',
+    ...options,
+    env,
+    inputs: {
       name: STACK,
       template: 'template.yaml',
       'parameter-overrides': `DbPassword=${SECRET},Name=app`,
       ...inputs,
-    }),
-    env,
-    0,
-  );
-  const log = memoryLogger();
-  const clock = fakeClock(Date.parse('2026-06-01T00:00:00Z'));
-  const masked: string[] = [];
-  const deployer = new Deployer(
-    parsed,
-    {
-      cfn: new CloudFormationClient({ region: 'us-east-1' }),
-      s3: async () => s3Ops(new S3Client({ region: 'us-east-1' })),
-      sts: async () => stsOps(new STSClient({ region: 'us-east-1' })),
-      log,
-      clock,
-      mask: (s) => {
-        masked.push(s);
-        log.lines.push(`::add-mask::${s}`);
-      },
     },
-    gate,
-  );
-  return { deployer, log, clock, masked, dir };
+  });
+  // The cleanups' overall deadline runs on real time: on the fake clock it would expire at once, before any
+  // (mocked, fast) cleanup call answered. Clients are rebuilt so their guard follows this cancellation.
+  rt.cancel = createCancellation({ clock: { ...realClock, now: rt.clock.now } });
+  rt.aws = awsFactory(rt.cancel, env);
+  const order: string[] = [];
+  const line = rt.sink.line.bind(rt.sink);
+  const command = rt.sink.command.bind(rt.sink);
+  rt.sink.line = (text) => {
+    order.push(text);
+    line(text);
+  };
+  rt.sink.command = (name, message) => {
+    order.push(`::${name}::${message}`);
+    command(name, message);
+  };
+  return {
+    rt,
+    run: () => runWith(rt),
+    deploy: () => deployStack(rt),
+    order,
+    masked: rt.sink.masks,
+    warnings: () => rt.sink.commands.filter((c) => c.name === 'warning').map((c) => c.message),
+    clock: rt.clock,
+    dir,
+    env,
+  };
+}
+
+/** The inputs as deploy-stack parses them for this setup. */
+export function parsedInputs(s: Setup) {
+  return parseInputs(s.rt.inputs, s.env, s.clock.now());
 }
 
 export function resetMocks(): void {

@@ -3,7 +3,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
-  CloudFormationClient,
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
   DescribeChangeSetCommand,
@@ -12,12 +11,10 @@ import {
   GetTemplateCommand,
   type Change,
 } from '@aws-sdk/client-cloudformation';
-import { planGate, publish, type PlanHolder } from '../../../actions/deploy-stack/src/report';
-import { memoryLogger } from '../../../src/log';
+import { createOctokit } from '../../../src/pr-comment';
 import { executionMocks, readyChangeSet } from './harness';
 import { CS_ID, SECRET, STACK, cfnMock, resetMocks, setup, stack } from './harness';
 import { start, type GitHubStub } from '../../helpers/github-stub';
-import type { DeployInputs } from '../../../actions/deploy-stack/src/inputs';
 
 const replaceDb: Change = {
   Type: 'Resource',
@@ -69,17 +66,11 @@ function updateFlow(changes: Change[]) {
   cfnMock.on(DeleteChangeSetCommand).resolves({});
 }
 
-function gated(inputs: Record<string, string> = {}) {
-  const holder: PlanHolder = {};
-  const ref: { inputs?: DeployInputs } = {};
-  const s = setup({ 'parameter-overrides': 'Name=app', ...inputs }, async (cs, r) => {
-    if (!ref.inputs) throw new Error('unreachable');
-    return planGate(ref.inputs, new CloudFormationClient({ region: 'us-east-1' }), holder, {
-      GITHUB_SHA: 'abc1234def',
-    })(cs, r);
+function gated(inputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}, token?: string) {
+  return setup({ 'parameter-overrides': 'Name=app', ...inputs }, undefined, {
+    env: { GITHUB_SHA: 'abc1234def', ...env },
+    octokit: token ? createOctokit(token, env.GITHUB_API_URL) : undefined,
   });
-  ref.inputs = (s.deployer as unknown as { inp: DeployInputs }).inp;
-  return { ...s, holder, inputs: ref.inputs };
 }
 
 beforeEach(() => resetMocks());
@@ -87,42 +78,47 @@ beforeEach(() => resetMocks());
 describe('H2: destructive-change gate', () => {
   it('H2: create-and-execute refuses a replacement: not executed, plan rendered, change set deleted', async () => {
     updateFlow([addQueue, replaceDb]);
-    const { deployer, holder } = gated();
-    await expect(deployer.run()).rejects.toThrow(
+    const { deploy } = gated();
+    const { error, outcome, published } = await deploy();
+    expect(String(error)).toMatch(
       /Refusing to execute change set .* 1 destructive change\(s\) not allow-listed: Database \(AWS::RDS::DBInstance\) Replace/,
     );
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
     expect(cfnMock).toHaveReceivedCommandWith(DeleteChangeSetCommand, { ChangeSetName: CS_ID });
-    expect(holder.plan?.destructive.map((d) => d.logicalId)).toEqual(['Database']);
-    expect(deployer.result.result).toBe('refused');
+    expect(outcome.plan?.destructive.map((d) => d.logicalId)).toEqual(['Database']);
+    expect(outcome.result).toBe('refused');
+    // reviewers see why: the published summary carries the refusal and the plan
+    expect(published.summary).toMatch(/Refusing to execute/);
+    expect(published.summary).toMatch(/Database/);
   });
 
   it('H2: a Remove is destructive too', async () => {
     updateFlow([removeVersion]);
-    const { deployer } = gated();
-    await expect(deployer.run()).rejects.toThrow(/FnVersion1 \(AWS::Lambda::Version\) Remove/);
+    const { run } = gated();
+    await expect(run()).rejects.toThrow(/FnVersion1 \(AWS::Lambda::Version\) Remove/);
   });
 
   it('H2: allow-listed by resource type and by logical id → executed', async () => {
     updateFlow([removeVersion, replaceDb]);
-    const { deployer } = gated({ 'destructive-allow-list': 'AWS::Lambda::Version,Database' });
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+    const { run } = gated({ 'destructive-allow-list': 'AWS::Lambda::Version,Database' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
     expect(cfnMock).toHaveReceivedCommand(ExecuteChangeSetCommand);
   });
 
   it('H2: allow-destructive: true → executed', async () => {
     updateFlow([replaceDb]);
-    const { deployer } = gated({ 'allow-destructive': 'true' });
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+    const { run } = gated({ 'allow-destructive': 'true' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
   });
 
   it('H2: create-only renders the destructive plan and keeps the change set for review', async () => {
     updateFlow([replaceDb]);
-    const { deployer, holder } = gated({ mode: 'create-only' });
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'planned' });
+    const { run } = gated({ mode: 'create-only' });
+    const outcome = await run();
+    expect(outcome).toMatchObject({ result: 'planned' });
     expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
-    expect(holder.plan?.markdown).toMatch(/Database/);
-    expect(holder.plan?.markdown.split('\n')[0]).toMatch(/1 to replace/);
+    expect(outcome.plan?.markdown).toMatch(/Database/);
+    expect(outcome.plan?.markdown.split('\n')[0]).toMatch(/1 to replace/);
   });
 
   it('H2: execute-only executes the reviewed destructive change set', async () => {
@@ -130,8 +126,8 @@ describe('H2: destructive-change gate', () => {
     executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    const { deployer } = gated({ mode: 'execute-only', 'execute-change-set-id': CS_ID, template: '' });
-    await expect(deployer.run()).resolves.toMatchObject({ result: 'updated' });
+    const { run } = gated({ mode: 'execute-only', 'execute-change-set-id': CS_ID, template: '' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
     expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, { ChangeSetName: CS_ID });
   });
 
@@ -164,10 +160,10 @@ describe('H2: destructive-change gate', () => {
           },
         ],
       });
-    const { deployer, holder } = gated({ 'include-nested-stacks-change-set': 'true', mode: 'create-only' });
-    await deployer.run();
+    const { run } = gated({ 'include-nested-stacks-change-set': 'true', mode: 'create-only' });
+    const outcome = await run();
     expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.IncludeNestedStacks).toBe(true);
-    expect(holder.plan?.destructive.map((d) => d.path.join('/') + ':' + d.logicalId)).toEqual([
+    expect(outcome.plan?.destructive.map((d) => d.path.join('/') + ':' + d.logicalId)).toEqual([
       `${STACK}/Network:Subnet`,
     ]);
   });
@@ -228,22 +224,17 @@ describe('L2/C3: publishing the plan', () => {
     for (let i = 0; i < 2; i++) {
       resetMocks();
       updateFlow([secretChange]);
-      const { deployer, holder, inputs } = gated({
-        mode: 'create-only',
-        environment: 'staging',
-        'github-token': 'ghs_test',
-      });
-      const r = await deployer.run();
-      const log = memoryLogger();
-      const out = await publish(inputs, r, {
-        log,
-        plan: holder.plan,
-        env: env(),
-        setOutput: () => undefined,
-      });
-      expect(out.comment).not.toContain(SECRET);
-      expect(out.summary).not.toContain(SECRET);
-      expect(log.warnings).toEqual([]);
+      const { deploy, warnings, rt } = gated(
+        { mode: 'create-only', environment: 'staging', 'github-token': 'ghs_test' },
+        env(),
+        'ghs_test',
+      );
+      const { error, published } = await deploy();
+      expect(error).toBeUndefined();
+      expect(published.comment).not.toContain(SECRET);
+      expect(published.summary).not.toContain(SECRET);
+      expect(rt.sink.all()).not.toContain(SECRET);
+      expect(warnings()).toEqual([]);
     }
     const ours = gh.on(7).filter((c) => c.body.includes('guarded-deploy:deploy-stack:app-stack:staging'));
     expect(ours).toHaveLength(1);
@@ -254,18 +245,17 @@ describe('L2/C3: publishing the plan', () => {
   it('L2: a 403 from GitHub is a warning naming the permission; publishing does not throw', async () => {
     resetMocks();
     updateFlow([addQueue]);
-    const { deployer, holder, inputs } = gated({
-      mode: 'create-only',
-      environment: 'prod',
-      'github-token': 'ghs_test',
-    });
-    const r = await deployer.run();
+    const { run, warnings } = gated(
+      { mode: 'create-only', environment: 'prod', 'github-token': 'ghs_test' },
+      env(),
+      'ghs_test',
+    );
     gh.failWith(403);
-    const log = memoryLogger();
-    await expect(
-      publish(inputs, r, { log, plan: holder.plan, env: env(), setOutput: () => undefined }),
-    ).resolves.toBeDefined();
-    gh.failWith(undefined);
-    expect(log.warnings.join('\n')).toMatch(/pull-requests: write/);
+    try {
+      await expect(run()).resolves.toMatchObject({ result: 'planned' });
+    } finally {
+      gh.failWith(undefined);
+    }
+    expect(warnings().join('\n')).toMatch(/pull-requests: write/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { fakeClock } from '../../../src/clock';
-import { backoffDelay, mapLimit, pollUntil, retry } from '../../../src/poll';
+import { BACKOFF, backoffDelay, mapLimit, pollUntil, retry } from '../../../src/poll';
 import { TimeoutError } from '../../../src/errors';
 
 const throttle = () =>
@@ -42,6 +42,41 @@ describe('pollUntil', () => {
     ).rejects.toBeInstanceOf(TimeoutError);
     expect(clock.now()).toBeGreaterThanOrEqual(30_000);
     expect(clock.now()).toBeLessThan(31_000);
+  });
+
+  it('a named preset sets the delays (BACKOFF.changeSet: 1 s, 2 s, 4 s, … ≤ 10 s)', async () => {
+    const clock = fakeClock();
+    let n = 0;
+    await pollUntil({
+      what: 'x',
+      timeoutMs: 600_000,
+      clock,
+      ...BACKOFF.changeSet,
+      jitter: 0,
+      check: async () => (++n > 6 ? 'done' : undefined),
+    });
+    expect(clock.slept).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect(BACKOFF.stackOperation).toEqual({ initialMs: 1000, factor: 1.5, maxMs: 10_000 });
+    expect(BACKOFF.driftRevert).toEqual({ initialMs: 2000, factor: 1.5, maxMs: 15_000 });
+  });
+
+  it('stops at once when the signal is aborted (cancellation), even between polls', async () => {
+    const clock = fakeClock();
+    const abort = new AbortController();
+    let n = 0;
+    await expect(
+      pollUntil({
+        what: 'x',
+        timeoutMs: 600_000,
+        clock,
+        signal: abort.signal,
+        check: async () => {
+          if (++n === 3) abort.abort(new Error('cancelled (SIGINT)'));
+          return undefined;
+        },
+      }),
+    ).rejects.toThrow('cancelled (SIGINT)');
+    expect(n).toBe(3);
   });
 
   it('rethrows non-throttling errors', async () => {

@@ -1,11 +1,18 @@
+/**
+ * R1: the rollback preflight. Before an update, find the S3 artifacts the deployed template references
+ * (resolving Ref / Fn::Sub / Fn::Join against the stack's parameters) and HeadObject each one.
+ */
 import {
   GetTemplateCommand,
   type CloudFormationClient,
   type Parameter,
+  type Stack,
 } from '@aws-sdk/client-cloudformation';
 import type { S3Ops } from './aws-extra';
-import { awsErrorName } from '../../../src/errors';
+import { awsErrorName, GuardError } from '../../../src/errors';
 import { parseTemplate } from '../../../src/cfn/template';
+import type { DeployInputs } from './inputs';
+import type { DeployDeps } from './outcome';
 
 /** An S3 object a deployed resource needs if CloudFormation has to roll back to it (R1). */
 export interface ArtifactRef {
@@ -217,13 +224,17 @@ export async function rollbackPreflight(
   stackName: string,
   stackParams: Parameter[],
   ctx: Omit<ResolveContext, 'params' | 'stackName'>,
+  /** The stack's id: the deployed template is read by id when known. */
+  stackId?: string,
 ): Promise<PreflightResult> {
-  const t = await deps.cfn.send(new GetTemplateCommand({ StackName: stackName, TemplateStage: 'Original' }));
-  const body = t.TemplateBody ?? '';
+  const deployed = await deps.cfn.send(
+    new GetTemplateCommand({ StackName: stackId ?? stackName, TemplateStage: 'Original' }),
+  );
+  const body = deployed.TemplateBody ?? '';
   const template = typeof body === 'string' ? parseTemplate(body) : (body as Record<string, unknown>);
   const params: Record<string, string | undefined> = {};
-  for (const p of stackParams)
-    if (p.ParameterKey) params[p.ParameterKey] = p.ResolvedValue ?? p.ParameterValue;
+  for (const param of stackParams)
+    if (param.ParameterKey) params[param.ParameterKey] = param.ResolvedValue ?? param.ParameterValue;
   const refs = findArtifacts(template, { ...ctx, params, stackName });
   const result: PreflightResult = { present: [], missing: [], notChecked: [] };
   for (const ref of refs) {
@@ -253,8 +264,49 @@ export async function rollbackPreflight(
   return result;
 }
 
-export function describeRef(r: ArtifactRef): string {
-  const loc =
-    r.bucket && r.key ? `s3://${r.bucket}/${r.key}${r.version ? ` (version ${r.version})` : ''}` : '';
-  return `${r.logicalId} (${r.type}) ${r.property}${loc ? ` → ${loc}` : ''}${r.unresolved ? `: ${r.unresolved}` : ''}`;
+export function describeRef(ref: ArtifactRef): string {
+  const location =
+    ref.bucket && ref.key
+      ? `s3://${ref.bucket}/${ref.key}${ref.version ? ` (version ${ref.version})` : ''}`
+      : '';
+  return `${ref.logicalId} (${ref.type}) ${ref.property}${location ? ` → ${location}` : ''}${ref.unresolved ? `: ${ref.unresolved}` : ''}`;
+}
+
+/**
+ * R1 before an update: check that the S3 objects the deployed version needs still exist, so a failed update
+ * could roll back. Missing objects warn (rollback-preflight: warn) or refuse (fail).
+ */
+export async function runRollbackPreflight(
+  deps: Pick<DeployDeps, 'cfn' | 's3' | 'log'>,
+  inputs: Pick<DeployInputs, 'stackName' | 'region' | 'rollbackPreflight'>,
+  stack: Stack,
+  accountId: string | undefined,
+): Promise<PreflightResult> {
+  const { log } = deps;
+  const result = await rollbackPreflight(
+    { cfn: deps.cfn, s3: await deps.s3() },
+    inputs.stackName,
+    stack.Parameters ?? [],
+    {
+      region: inputs.region,
+      accountId,
+      partition: /^arn:([^:]+):/.exec(stack.StackId ?? '')?.[1],
+    },
+    stack.StackId,
+  );
+  const total = result.present.length + result.missing.length + result.notChecked.length;
+  if (total === 0) {
+    log.info('Rollback preflight: the deployed template references no S3 artifacts.');
+    return result;
+  }
+  log.info(
+    `Rollback preflight: ${result.present.length} artifact(s) present, ${result.missing.length} missing, ${result.notChecked.length} not checked.`,
+  );
+  for (const ref of result.notChecked) log.info(`Rollback preflight: not checked: ${describeRef(ref)}`);
+  if (result.missing.length === 0) return result;
+  const message = `Rollback preflight (R1): the deployed version of ${inputs.stackName} needs S3 objects that no longer exist, so a failed update could not roll back (UPDATE_ROLLBACK_FAILED): ${result.missing.map(describeRef).join('; ')}.`;
+  if (inputs.rollbackPreflight === 'fail')
+    throw new GuardError(`${message} Restore the objects or set rollback-preflight: warn.`);
+  log.warning(message);
+  return result;
 }

@@ -1,0 +1,113 @@
+/**
+ * renderPlan: the change set (and nested stacks' change sets) rendered by the shared plan renderer, with
+ * NoEcho values masked (C3). gate: in create-and-execute mode, refuse destructive changes that are not
+ * allowed (H2).
+ */
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { describeChangeSetAll, type DescribeChangeSetOutputAll } from '../../../src/cfn/changeset';
+import type { NoEchoMasking } from '../../../src/cfn/noecho';
+import {
+  renderPlan as renderSharedPlan,
+  runUrlFromEnv,
+  type PlanChangeSet,
+  type PlanResult,
+} from '../../../src/plan';
+import { destructiveRefusal } from '../../../src/plan-report';
+import type { DeployInputs } from './inputs';
+import type { DeployDeps } from './outcome';
+
+/** Read nested stacks' change sets (include-nested-stacks-change-set), depth-first, with their parent path. */
+export async function collectChangeSets(
+  cfn: CloudFormationClient,
+  root: DescribeChangeSetOutputAll,
+  stackName: string,
+  nested: boolean,
+  parentPath: string[] = [],
+  depth = 0,
+): Promise<PlanChangeSet[]> {
+  const collected: PlanChangeSet[] = [
+    {
+      stackName,
+      changeSetName: root.ChangeSetName,
+      changes: root.Changes,
+      parentPath,
+      status: root.Status,
+      statusReason: root.StatusReason,
+    },
+  ];
+  if (!nested || depth > 5) return collected;
+  for (const change of root.Changes) {
+    const resource = change.ResourceChange;
+    if (
+      resource?.ResourceType === 'AWS::CloudFormation::Stack' &&
+      resource.ChangeSetId &&
+      resource.LogicalResourceId
+    ) {
+      const child = await describeChangeSetAll(cfn, resource.ChangeSetId);
+      collected.push(
+        ...(await collectChangeSets(
+          cfn,
+          child,
+          resource.LogicalResourceId,
+          true,
+          [...parentPath, stackName],
+          depth + 1,
+        )),
+      );
+    }
+  }
+  return collected;
+}
+
+export interface PlanContext {
+  accountId: string | undefined;
+  masking: NoEchoMasking;
+}
+
+/** Render the plan of a change set (summary and comment forms). */
+export async function renderPlan(
+  deps: Pick<DeployDeps, 'cfn' | 'env'>,
+  inputs: DeployInputs,
+  changeSet: DescribeChangeSetOutputAll,
+  context: PlanContext,
+): Promise<PlanResult> {
+  const changeSets = await collectChangeSets(
+    deps.cfn,
+    changeSet,
+    inputs.stackName,
+    inputs.includeNestedStacks,
+  );
+  return renderSharedPlan({
+    changeSets,
+    header: {
+      stack: inputs.stackName,
+      environment: inputs.environment,
+      account: context.accountId,
+      region: inputs.region,
+      changeSetName: changeSet.ChangeSetName ?? inputs.changeSetName,
+      commit: deps.env.GITHUB_SHA,
+      runUrl: runUrlFromEnv(deps.env),
+    },
+    secrets: context.masking.secrets,
+    noEchoParameters: context.masking.noEchoParameters,
+    allowList: inputs.destructiveAllowList,
+  });
+}
+
+/**
+ * H2: the reason to refuse executing this plan, or undefined. Only create-and-execute refuses: create-only
+ * never executes, and execute-only runs a change set that was already reviewed.
+ */
+export function gate(
+  inputs: DeployInputs,
+  plan: PlanResult,
+  changeSet: DescribeChangeSetOutputAll,
+): string | undefined {
+  if (inputs.mode !== 'create-and-execute') return undefined;
+  return destructiveRefusal(
+    plan,
+    inputs.allowDestructive,
+    `change set ${changeSet.ChangeSetName} for stack ${inputs.stackName}`,
+    'execute the reviewed change set with mode: execute-only',
+  );
+}

@@ -1,0 +1,123 @@
+/**
+ * publish(outcome): step outputs, the job summary and the sticky PR comment — only through the runtime's
+ * outbound channel (redacted in every form, capped) and postPlanComment. Runs after a failure too, so
+ * reviewers see why.
+ */
+import { code, table } from '../../../src/markdown';
+import { postPlanComment } from '../../../src/plan-report';
+import type { Runtime } from '../../../src/runtime';
+import { OUTPUTS, type DeployInputs } from './inputs';
+import type { DeployOutcome } from './outcome';
+
+/** Names GitHub accepts as output ids; stack outputs under other names only appear in the `outputs` JSON. */
+const OUTPUT_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+/** Our own output names: a stack output with one of these names is only in the `outputs` JSON. */
+const RESERVED = new Set<string>(OUTPUTS);
+
+/** The step outputs (the outbound channel redacts each value as it is written). */
+export function stepOutputs(outcome: DeployOutcome, comment: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  for (const [key, value] of Object.entries(outcome.outputs))
+    if (OUTPUT_ID.test(key) && !RESERVED.has(key)) outputs[key] = value;
+  return Object.assign(outputs, {
+    'stack-id': outcome.stackId ?? '',
+    'stack-status': outcome.stackStatus ?? '',
+    'change-set-id': outcome.changeSetId ?? '',
+    'change-set-name': outcome.changeSetName ?? '',
+    'has-changes': String(outcome.hasChanges),
+    'changes-count': String(outcome.changesCount),
+    outputs: JSON.stringify(outcome.outputs),
+    'destructive-changes': String(outcome.plan?.destructive.length ?? 0),
+    'plan-markdown': comment,
+  });
+}
+
+const VERDICT: Record<DeployOutcome['result'], string> = {
+  created: '✅ Stack created',
+  updated: '✅ Stack updated',
+  'no-changes': '✅ No changes',
+  planned: '📝 Change set created for review (not executed)',
+  refused: '⛔ Change set refused: destructive changes need review',
+  failed: '❌ Failed',
+};
+
+/** The result block shown above the plan in the summary and the PR comment. */
+export function resultBlock(inputs: DeployInputs, outcome: DeployOutcome): string {
+  const lines: string[] = [];
+  lines.push(
+    `### deploy-stack: ${code(inputs.stackName)}${inputs.environment ? ` (${inputs.environment})` : ''}`,
+  );
+  lines.push('');
+  lines.push(
+    outcome.error ? `❌ **Failed:** ${outcome.error.replace(/[<>]/g, '')}` : `**${VERDICT[outcome.result]}**`,
+  );
+  lines.push('');
+  lines.push(
+    table(
+      ['Stack', 'Account', 'Region', 'Mode', 'Result', 'Stack status', 'Change set'],
+      [
+        [
+          inputs.stackName,
+          outcome.accountId ?? '',
+          inputs.region,
+          inputs.mode,
+          outcome.result,
+          outcome.stackStatus ?? '',
+          outcome.changeSetName ?? '',
+        ],
+      ],
+    ),
+  );
+  if (outcome.hasChanges && outcome.changesCount === 0) {
+    lines.push(
+      '',
+      'The change set changes no resources, only stack-level settings (parameters, tags, outputs or notification ARNs).',
+    );
+  }
+  if (outcome.result === 'planned' && outcome.changeSetId) {
+    lines.push(
+      '',
+      `To execute exactly this reviewed plan: \`mode: execute-only\` with \`execute-change-set-id: ${outcome.changeSetId}\`.`,
+    );
+  }
+  if (outcome.preflight && outcome.preflight.missing.length) {
+    lines.push(
+      '',
+      `⚠️ Rollback preflight (R1): ${outcome.preflight.missing.length} S3 artifact(s) the deployed version needs are missing; a failed update could not roll back.`,
+    );
+  }
+  if (outcome.cleanup && !outcome.cleanup.ok) lines.push('', `⚠️ Cleanup: ${outcome.cleanup.detail}.`);
+  for (const note of outcome.notes) lines.push('', `- ${note}`);
+  return lines.join('\n');
+}
+
+export interface Published {
+  /** The job summary as written (redacted, capped). */
+  summary: string;
+  /** The PR comment body (redacted, capped); also the plan-markdown output. */
+  comment: string;
+}
+
+/** Set outputs, write the job summary and post the sticky PR comment. Never throws for a side channel (L2). */
+export async function publish(
+  rt: Pick<Runtime, 'out' | 'env' | 'github'>,
+  inputs: DeployInputs,
+  outcome: DeployOutcome,
+): Promise<Published> {
+  const head = resultBlock(inputs, outcome);
+  const noChanges = '\n\n**No changes.**\n';
+  const plan = outcome.plan;
+  const summaryBody = `${head}\n\n${plan ? plan.markdown : outcome.hasChanges ? '' : noChanges}`;
+  const comment = rt.out.comment(`${head}\n\n${plan ? plan.comment : outcome.hasChanges ? '' : noChanges}`);
+  rt.out.setOutputs(stepOutputs(outcome, comment));
+  const summary = await rt.out.summary(summaryBody);
+  await postPlanComment(rt, {
+    mode: inputs.commentOnPr,
+    token: inputs.githubToken,
+    action: 'deploy-stack',
+    stack: inputs.stackName,
+    environment: inputs.environment,
+    body: comment,
+  });
+  return { summary, comment };
+}

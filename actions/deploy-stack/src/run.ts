@@ -1,0 +1,263 @@
+/**
+ * deploy-stack as a straight pipeline. Each step is a plain function that returns what the next one takes:
+ *
+ *   parseInputs → preflightInputs → templateFacts → (mask NoEcho, account guard) → readStack
+ *     → resolveStackState → createPlan → rollback preflight → renderPlan → gate → execute → publish(outcome)
+ *
+ * Nothing that changes anything on AWS is sent before every check that can be made has passed (L1). The change
+ * set is tracked (and its cleanup registered with the job's cancellation) before CreateChangeSet is sent.
+ * publish(outcome) also runs after a failure, then the error is rethrown (runAction prints one line).
+ */
+import { CloudFormationClient, type Stack } from '@aws-sdk/client-cloudformation';
+import { trackChangeSet, type CleanupResult, type TrackedChangeSet } from '../../../src/cfn/lifecycle';
+import { maskNoEchoOverrides, type NoEchoMasking } from '../../../src/cfn/noecho';
+import type { DescribeChangeSetOutputAll } from '../../../src/cfn/changeset';
+import { errorMessage, GuardError } from '../../../src/errors';
+import type { PlanResult } from '../../../src/plan';
+import type { Runtime } from '../../../src/runtime';
+import { accountGuard } from './account';
+import { createPlan, deleteSupersededPlans, type ChangeSetPlan } from './change-set';
+import { execute, ExecutionFailed } from './execute';
+import { checkReviewedChangeSet, readReviewedChangeSet } from './execute-only';
+import { gate, renderPlan } from './gate';
+import { parseInputs, type DeployInputs } from './inputs';
+import { accountOf, outputsOf, type DeployDeps, type DeployOutcome, type DeployResult } from './outcome';
+import { preflightInputs, templateFacts, type TemplateFacts } from './preflight-inputs';
+import { publish, type Published } from './publish';
+import { runRollbackPreflight, type PreflightResult } from './rollback-preflight';
+import { readStack, resolveStackState, type StackState } from './stack-state';
+
+/** The dependencies every step takes, built from the runtime (S3/STS load lazily, through rt.aws). */
+export function deployDeps(rt: Runtime, region: string): DeployDeps {
+  const extra = () => import('./aws-extra');
+  return {
+    cfn: rt.aws(CloudFormationClient, region),
+    s3: async () => {
+      const aws = await extra();
+      return aws.s3Ops(rt.aws(aws.S3Client, region));
+    },
+    sts: async () => {
+      const aws = await extra();
+      return aws.stsOps(rt.aws(aws.STSClient, region));
+    },
+    log: rt.log,
+    clock: rt.clock,
+    cancel: rt.cancel,
+    env: rt.env,
+  };
+}
+
+/** What the pipeline knew when it stopped: enough to publish an honest outcome after a failure. */
+interface Known {
+  accountId?: string;
+  state?: StackState;
+  changeSet?: DescribeChangeSetOutputAll;
+  stackId?: string;
+  preflight?: PreflightResult;
+  plan?: PlanResult;
+  notes: string[];
+}
+
+/** H2 refused the plan: a failure whose published result is `refused`. */
+class Refused extends GuardError {}
+
+/** One run of the pipeline: the outcome (also after a failure), the error if any, and what was published. */
+export interface DeployRun {
+  outcome: DeployOutcome;
+  error?: unknown;
+  published: Published;
+}
+
+/** The action: the pipeline's outcome, or its error (after the outcome was published). */
+export async function runWith(rt: Runtime): Promise<DeployOutcome> {
+  const run = await deployStack(rt);
+  if (run.error !== undefined) throw run.error;
+  return run.outcome;
+}
+
+/**
+ * Run the pipeline and publish its outcome. Input errors (parseInputs) throw before anything is published;
+ * every later error is caught, the change set cleaned up, the failed outcome published and returned.
+ */
+export async function deployStack(rt: Runtime): Promise<DeployRun> {
+  const inputs = parseInputs(rt.inputs, rt.env, rt.clock.now());
+  rt.out.addSecret(inputs.githubToken);
+  const deps = deployDeps(rt, inputs.region);
+  const known: Known = { notes: [] };
+  // Tracked (and its cleanup registered with the cancellation) before anything is sent.
+  const tracked =
+    inputs.mode === 'execute-only' ? undefined : trackChangeSet(deps, inputs.stackName, inputs.changeSetName);
+  try {
+    const facts = await templateFacts(deps.cfn, inputs, preflightInputs(inputs));
+    // C3: NoEcho values are registered before the first log line.
+    const masking = maskNoEchoOverrides(rt.out, facts.parameters, inputs.parameterOverrides);
+    known.accountId = await accountGuard(deps, inputs);
+    const outcome = tracked
+      ? await deployTemplate(deps, inputs, { facts, masking, known, tracked })
+      : await executeReviewed(deps, inputs, masking, known);
+    return { outcome, published: await publish(rt, inputs, outcome) };
+  } catch (error) {
+    const cleanup = tracked ? await tracked.cleanup('the deploy did not complete') : undefined;
+    const outcome = failedOutcome(inputs, known, error, cleanup);
+    return { outcome, error, published: await publish(rt, inputs, outcome) };
+  } finally {
+    tracked?.release();
+  }
+}
+
+interface TemplateRun {
+  facts: TemplateFacts;
+  masking: NoEchoMasking;
+  known: Known;
+  tracked: TrackedChangeSet;
+}
+
+/** create-and-execute / create-only: a change set of our own for the template. */
+async function deployTemplate(
+  deps: DeployDeps,
+  inputs: DeployInputs,
+  { facts, masking, known, tracked }: TemplateRun,
+): Promise<DeployOutcome> {
+  const state = await resolveStackState(deps, inputs, facts, await readStack(deps, inputs.stackName));
+  known.state = state;
+  known.notes.push(...state.notes);
+  const plan = await createPlan(deps, inputs, facts, state, tracked);
+  if (plan.kind === 'empty') return noChanges(deps, inputs, known, plan);
+  known.changeSet = plan.changeSet;
+  known.stackId = plan.stackId;
+  known.accountId ??= accountOf(plan.stackId);
+  if (state.stack && inputs.rollbackPreflight !== 'off')
+    known.preflight = await runRollbackPreflight(deps, inputs, state.stack, known.accountId);
+  known.plan = await renderPlan(deps, inputs, plan.changeSet, { accountId: known.accountId, masking });
+  const refusal = gate(inputs, known.plan, plan.changeSet);
+  if (inputs.mode === 'create-only') {
+    tracked.keep();
+    deps.log.info(
+      `mode: create-only — change set ${plan.changeSet.ChangeSetId} is kept for review and not executed.`,
+    );
+    const note = await deleteSupersededPlans(deps, inputs, tracked.id as string, plan.description);
+    if (note) known.notes.push(note);
+    return {
+      ...changeSetPart(inputs, known),
+      result: 'planned',
+      stackStatus: state.stack?.StackStatus ?? 'REVIEW_IN_PROGRESS',
+    };
+  }
+  if (refusal) throw new Refused(refusal);
+  const stack = await execute(
+    deps,
+    inputs,
+    { changeSetId: tracked.id as string, type: state.type, before: state.stack, stackId: plan.stackId },
+    tracked,
+  );
+  return finished(deps, inputs, known, stack, state.type);
+}
+
+/** execute-only: the reviewed change set, after every check (no refusal: the review already happened). */
+async function executeReviewed(
+  deps: DeployDeps,
+  inputs: DeployInputs,
+  masking: NoEchoMasking,
+  known: Known,
+): Promise<DeployOutcome> {
+  known.changeSet = await readReviewedChangeSet(deps, inputs);
+  const reviewed = await checkReviewedChangeSet(deps, inputs, known.changeSet);
+  known.state = { stack: reviewed.stack, type: reviewed.type, notes: [] };
+  known.stackId = reviewed.changeSet.StackId ?? reviewed.stack?.StackId;
+  if (reviewed.stack && reviewed.type === 'UPDATE' && inputs.rollbackPreflight !== 'off')
+    known.preflight = await runRollbackPreflight(deps, inputs, reviewed.stack, known.accountId);
+  known.plan = await renderPlan(deps, inputs, reviewed.changeSet, { accountId: known.accountId, masking });
+  const stack = await execute(deps, inputs, {
+    changeSetId: reviewed.changeSet.ChangeSetId as string,
+    type: reviewed.type,
+    before: reviewed.stack,
+    stackId: known.stackId,
+  });
+  return finished(deps, inputs, known, stack, reviewed.type);
+}
+
+function changeSetPart(
+  inputs: DeployInputs,
+  known: Known,
+): Omit<DeployOutcome, 'result'> & { result?: DeployOutcome['result'] } {
+  const changeSet = known.changeSet;
+  return {
+    stackName: inputs.stackName,
+    stackId: known.stackId ?? known.state?.stack?.StackId,
+    stackStatus: known.state?.stack?.StackStatus,
+    changeSetId: changeSet?.ChangeSetId,
+    changeSetName:
+      changeSet?.ChangeSetName ??
+      (known.state && inputs.mode !== 'execute-only' ? inputs.changeSetName : undefined),
+    changeSetType: known.state?.type,
+    hasChanges: !!changeSet,
+    changesCount: changeSet?.Changes.length ?? 0,
+    changes: changeSet?.Changes ?? [],
+    outputs: {},
+    accountId: known.accountId ?? accountOf(known.stackId ?? known.state?.stack?.StackId),
+    preflight: known.preflight,
+    plan: known.plan,
+    notes: known.notes,
+  };
+}
+
+function finished(
+  deps: DeployDeps,
+  inputs: DeployInputs,
+  known: Known,
+  stack: Stack,
+  type: 'CREATE' | 'UPDATE',
+): DeployOutcome {
+  deps.log.info(`Stack ${inputs.stackName} is ${stack.StackStatus}.`);
+  const result: DeployResult = type === 'CREATE' ? 'created' : 'updated';
+  return {
+    ...changeSetPart(inputs, known),
+    result,
+    stackId: stack.StackId,
+    stackStatus: stack.StackStatus,
+    outputs: outputsOf(stack),
+    accountId: known.accountId ?? accountOf(stack.StackId),
+  };
+}
+
+/** M1: nothing to deploy is success (unless fail-on-empty-changeset). */
+function noChanges(
+  deps: DeployDeps,
+  inputs: DeployInputs,
+  known: Known,
+  plan: Extract<ChangeSetPlan, { kind: 'empty' }>,
+): DeployOutcome {
+  deps.log.info(`No changes for stack ${inputs.stackName} (${plan.reason.trim()}). Nothing to deploy.`);
+  if (inputs.failOnEmptyChangeset) {
+    throw new GuardError(
+      `The change set for stack ${inputs.stackName} contains no changes and fail-on-empty-changeset is true.`,
+    );
+  }
+  return {
+    ...changeSetPart(inputs, known),
+    result: 'no-changes',
+    changeSetId: plan.changeSetId,
+    stackId: plan.stack?.StackId ?? plan.stackId,
+    stackStatus: plan.stack?.StackStatus,
+    outputs: outputsOf(plan.stack),
+    accountId: known.accountId ?? accountOf(plan.stack?.StackId),
+    cleanup: plan.cleanup,
+  };
+}
+
+/** What is published after an error: everything known so far, why it failed, and what cleanup did. */
+function failedOutcome(
+  inputs: DeployInputs,
+  known: Known,
+  error: unknown,
+  cleanup: CleanupResult | undefined,
+): DeployOutcome {
+  const part = changeSetPart(inputs, known);
+  return {
+    ...part,
+    result: error instanceof Refused ? 'refused' : 'failed',
+    stackStatus: error instanceof ExecutionFailed ? error.stackStatus : part.stackStatus,
+    cleanup,
+    error: errorMessage(error),
+  };
+}

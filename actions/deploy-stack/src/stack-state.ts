@@ -1,0 +1,162 @@
+/**
+ * Read the stack and bring it to a state a change set can be created for, following the R2 decision table
+ * (status.ts). The only mutating calls here (DeleteStack of a ROLLBACK_COMPLETE stack, ContinueUpdateRollback)
+ * run after the required-parameter check (L1), and each is followed by a wait for our own operation.
+ */
+import {
+  ContinueUpdateRollbackCommand,
+  DeleteStackCommand,
+  DescribeStackEventsCommand,
+  type Stack,
+} from '@aws-sdk/client-cloudformation';
+import { waitForOwnOperation, waitUntilSettled } from '../../../src/cfn/own-operation';
+import { assertRequiredParameters } from '../../../src/cfn/parameters';
+import { describeStack } from '../../../src/cfn/stack';
+import { GuardError } from '../../../src/errors';
+import { firstFailures } from './events';
+import type { DeployInputs } from './inputs';
+import type { DeployDeps } from './outcome';
+import type { TemplateFacts } from './preflight-inputs';
+import { decide } from './status';
+
+/** The stack a change set will be created for. */
+export interface StackState {
+  /** undefined: the stack does not exist (or only as REVIEW_IN_PROGRESS / after we deleted it). */
+  stack: Stack | undefined;
+  type: 'CREATE' | 'UPDATE';
+  notes: string[];
+}
+
+/** DescribeStacks (a read); undefined when the stack does not exist. */
+export function readStack(deps: Pick<DeployDeps, 'cfn'>, stackName: string): Promise<Stack | undefined> {
+  return describeStack(deps.cfn, stackName);
+}
+
+/** " Failed resources: ..." from the newest page of the stack's events. */
+export async function failureHint(deps: Pick<DeployDeps, 'cfn'>, stack: string): Promise<string> {
+  try {
+    const page = await deps.cfn.send(new DescribeStackEventsCommand({ StackName: stack }));
+    const failures = firstFailures(page.StackEvents ?? []);
+    return failures.length ? ` Failed resources: ${failures.join('; ')}` : '';
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * L1: required parameters must get a value. `previous` are the parameters of the stack that will be updated
+ * (a stack that is created, or deleted and created again, has none).
+ */
+function checkRequiredParameters(inputs: DeployInputs, facts: TemplateFacts, stack: Stack | undefined): void {
+  if (!facts.parameters) return;
+  assertRequiredParameters(
+    facts.parameters,
+    inputs.parameterOverrides,
+    stack ? (stack.Parameters ?? []).map((p) => p.ParameterKey as string) : undefined,
+    inputs.stackName,
+  );
+}
+
+/** Apply the stack status decision table (R2) until the stack is ready for a CREATE or UPDATE change set. */
+export async function resolveStackState(
+  deps: DeployDeps,
+  inputs: DeployInputs,
+  facts: TemplateFacts,
+  initial: Stack | undefined,
+): Promise<StackState> {
+  const { cfn, log, clock, cancel } = deps;
+  const { stackName } = inputs;
+  const notes: string[] = [];
+  const wait = { cfn, clock, timeoutMs: inputs.waitTimeoutMs, signal: cancel.signal };
+  let stack = initial;
+  for (let round = 0; round < 5; round++) {
+    const status = stack?.StackStatus;
+    const decision = decide(status);
+    log.info(`Stack ${stackName}: ${status ?? 'does not exist'} → ${decision.action}. ${decision.note}`);
+    const ref = stack?.StackId ?? stackName;
+    switch (decision.action) {
+      case 'create':
+        checkRequiredParameters(inputs, facts, undefined);
+        return { stack: undefined, type: 'CREATE', notes };
+      case 'update':
+        checkRequiredParameters(inputs, facts, stack);
+        return { stack, type: 'UPDATE', notes };
+      case 'wait':
+        stack = await waitUntilSettled({
+          ...wait,
+          stack: ref,
+          what: `stack ${stackName} to leave ${status}`,
+        });
+        continue;
+      case 'rollback-complete': {
+        if (inputs.onRollbackComplete !== 'delete') {
+          throw new GuardError(
+            `Stack ${stackName} is in ROLLBACK_COMPLETE: ${decision.note}${await failureHint(deps, ref)}`,
+          );
+        }
+        if (inputs.mode === 'create-only') {
+          throw new GuardError(
+            `Stack ${stackName} is in ROLLBACK_COMPLETE; mode: create-only never deletes stacks. Deploy with create-and-execute and on-rollback-complete: delete, or delete it by hand.`,
+          );
+        }
+        // L1: the stack will be created again: no previous values. Checked before the DeleteStack.
+        checkRequiredParameters(inputs, facts, undefined);
+        cancel.throwIfCancelled();
+        log.warning(
+          `Stack ${stackName} is in ROLLBACK_COMPLETE (it holds no resources); deleting it as on-rollback-complete: delete asks.`,
+        );
+        await cfn.send(new DeleteStackCommand({ StackName: ref, RoleARN: inputs.roleArn }));
+        const after = await waitForOwnOperation({
+          ...wait,
+          stack: ref,
+          what: `stack ${stackName} to be deleted`,
+          before: stack,
+        });
+        if (after && after.StackStatus !== 'DELETE_COMPLETE') {
+          throw new GuardError(`Deleting stack ${stackName} ended in ${after.StackStatus}.`);
+        }
+        notes.push('Deleted the ROLLBACK_COMPLETE stack before creating it again.');
+        stack = after;
+        continue;
+      }
+      case 'update-rollback-failed': {
+        const hint = await failureHint(deps, ref);
+        if (inputs.onUpdateRollbackFailed !== 'continue' || inputs.mode === 'create-only') {
+          throw new GuardError(`Stack ${stackName} is in UPDATE_ROLLBACK_FAILED: ${decision.note}${hint}`);
+        }
+        // L1: the update that follows keeps the stack's parameters. Checked before ContinueUpdateRollback.
+        checkRequiredParameters(inputs, facts, stack);
+        cancel.throwIfCancelled();
+        log.warning(
+          `Stack ${stackName} is in UPDATE_ROLLBACK_FAILED; continuing the rollback${inputs.resourcesToSkip.length ? `, skipping ${inputs.resourcesToSkip.join(', ')}` : ''}.${hint}`,
+        );
+        await cfn.send(
+          new ContinueUpdateRollbackCommand({
+            StackName: stackName,
+            RoleARN: inputs.roleArn,
+            ResourcesToSkip: inputs.resourcesToSkip.length ? inputs.resourcesToSkip : undefined,
+            ClientRequestToken: `${inputs.changeSetName}-continue`.slice(0, 128),
+          }),
+        );
+        stack = await waitForOwnOperation({
+          ...wait,
+          stack: ref,
+          what: `stack ${stackName} to finish continue-update-rollback`,
+          before: stack,
+        });
+        if (stack?.StackStatus !== 'UPDATE_ROLLBACK_COMPLETE') {
+          throw new GuardError(
+            `ContinueUpdateRollback on ${stackName} ended in ${stack?.StackStatus ?? 'a deleted stack'}.${await failureHint(deps, ref)}`,
+          );
+        }
+        notes.push('Continued the failed rollback before updating.');
+        continue;
+      }
+      case 'fail':
+        throw new GuardError(
+          `Stack ${stackName} is in ${status}: ${decision.note}${stack?.StackStatusReason ? ` (reason: ${stack.StackStatusReason})` : ''}`,
+        );
+    }
+  }
+  throw new GuardError(`Stack ${stackName} did not reach a deployable state.`);
+}

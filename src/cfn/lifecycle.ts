@@ -1,0 +1,220 @@
+/**
+ * The lifecycle of a change set we create, tracked from before CreateChangeSet is sent until it is executed,
+ * kept (a plan for review) or deleted. The change set's name is ours, so the cleanup can find it by stack and
+ * name even when the CreateChangeSet answer was lost or the job was cancelled mid-call. One cleanup serves
+ * both cancellation (registered with `cancel.onCancel` before the create call) and our own failure path, and
+ * it runs at most once.
+ */
+import {
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
+  type CloudFormationClient,
+  type CreateChangeSetCommandInput,
+} from '@aws-sdk/client-cloudformation';
+import type { Cancellation } from '../cancel';
+import type { Clock } from '../clock';
+import { awsErrorName, errorMessage } from '../errors';
+import type { Logger } from '../log';
+import { createChangeSet, type CreateResult } from './changeset';
+
+/** How long a cleanup waits for a CreateChangeSet call in flight to answer before deleting by name. */
+export const CREATE_IN_FLIGHT_GRACE_MS = 3_000;
+
+/**
+ * none: nothing was created (not sent yet, or CloudFormation answered "no changes").
+ * creating: CreateChangeSet is in flight. unknown: the create call failed; the change set may exist.
+ * ours: created, not executed — ours to delete. kept: a plan kept for review. executing: ExecuteChangeSet
+ * was sent; the stack operation runs on AWS. executed: the operation ended. deleted: gone (verified).
+ */
+export type ChangeSetFate =
+  'none' | 'creating' | 'unknown' | 'ours' | 'kept' | 'executing' | 'executed' | 'deleted';
+
+export interface CleanupResult {
+  ok: boolean;
+  detail: string;
+}
+
+export interface ChangeSetLifecycleDeps {
+  cfn: CloudFormationClient;
+  log: Logger;
+  clock: Clock;
+  cancel: Cancellation;
+}
+
+export interface TrackedChangeSet {
+  readonly stackName: string;
+  readonly name: string;
+  readonly id: string | undefined;
+  readonly stackId: string | undefined;
+  readonly fate: ChangeSetFate;
+  /** CreateChangeSet (M1-aware). Throws CancelledError without sending when the job was cancelled. */
+  create(input: CreateChangeSetCommandInput): Promise<CreateResult>;
+  /** create-only: the change set is the plan under review; the cleanup leaves it alone. */
+  keep(): void;
+  /** Send ExecuteChangeSet through this: after it, there is nothing of ours to delete. */
+  execute<T>(send: () => Promise<T>): Promise<T>;
+  /** The execution we waited for ended (in whatever status). */
+  executionEnded(): void;
+  /** Delete the change set unless it was executed or kept. Runs once; later calls return the first result. */
+  cleanup(why: string): Promise<CleanupResult>;
+  /** Unregister the cancellation cleanup (the run is over). */
+  release(): void;
+}
+
+function isGone(e: unknown): boolean {
+  const name = awsErrorName(e);
+  return (
+    name === 'ChangeSetNotFoundException' ||
+    name === 'ChangeSetNotFound' ||
+    (name === 'ValidationError' && /does not exist/i.test((e as Error).message))
+  );
+}
+
+/**
+ * Start tracking change set `name` of `stackName`: registers the cleanup with the job's cancellation NOW,
+ * before anything is sent, so a cancellation at any point finds it.
+ */
+export function trackChangeSet(
+  deps: ChangeSetLifecycleDeps,
+  stackName: string,
+  name: string,
+): TrackedChangeSet {
+  let fate: ChangeSetFate = 'none';
+  let id: string | undefined;
+  let stackId: string | undefined;
+  let inFlight: Promise<unknown> | undefined;
+  let cleaning: Promise<CleanupResult> | undefined;
+  const label = `change set ${name} of stack ${stackName}`;
+
+  /** Does the change set still exist? true / false, or undefined when we could not tell. */
+  const exists = async (target: string): Promise<boolean | undefined> => {
+    try {
+      await deps.cfn.send(new DescribeChangeSetCommand({ ChangeSetName: target, StackName: stackName }));
+      return true;
+    } catch (e) {
+      return isGone(e) ? false : undefined;
+    }
+  };
+
+  const deleteIt = async (why: string): Promise<CleanupResult> => {
+    switch (fate) {
+      case 'none':
+        return { ok: true, detail: `no change set was created for stack ${stackName}` };
+      case 'kept':
+        return { ok: true, detail: `${label} is kept for review (create-only), as asked` };
+      case 'executed':
+        return { ok: true, detail: `${label} was executed; nothing to delete` };
+      case 'deleted':
+        return { ok: true, detail: `${label} was deleted` };
+      case 'executing':
+        return {
+          ok: false,
+          detail: `${label} was already executing: nothing to delete, and the stack operation continues on AWS (cancelling the job does not stop it); check stack ${stackName}`,
+        };
+      default:
+        break;
+    }
+    if (fate === 'creating' && inFlight) {
+      // Give the create call a moment to answer so we can delete by id (bounded).
+      await Promise.race([inFlight.catch(() => undefined), deps.clock.sleep(CREATE_IN_FLIGHT_GRACE_MS)]);
+    }
+    // The create may have answered meanwhile.
+    if ((fate as ChangeSetFate) === 'none')
+      return { ok: true, detail: `no change set was created for stack ${stackName}` };
+    const stillCreating = (fate as ChangeSetFate) === 'creating';
+    const target = id ?? name;
+    const by = id ? 'by id' : 'by name';
+    let deleted = false;
+    let failure: string | undefined;
+    try {
+      await deps.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: target, StackName: stackName }));
+      deleted = true;
+    } catch (e) {
+      if (!isGone(e)) failure = errorMessage(e);
+    }
+    if (deleted) {
+      fate = 'deleted';
+      deps.log.info(`Deleted ${label} (${why}).`);
+      return { ok: true, detail: `deleted ${label} (${by})` };
+    }
+    const present = await exists(target);
+    if (present === false && !stillCreating) {
+      fate = 'deleted';
+      return { ok: true, detail: `${label} does not exist (verified): nothing to delete` };
+    }
+    const reason = stillCreating
+      ? 'CreateChangeSet was still in flight'
+      : (failure ?? 'its deletion could not be verified');
+    const detail = `${label} may remain (${reason}); delete it by hand`;
+    deps.log.warning(`Could not delete ${label}: ${reason}. Delete it by hand.`);
+    return { ok: false, detail };
+  };
+
+  const unregister = deps.cancel.onCancel(label, () =>
+    tracked.cleanup(`the job was cancelled (${deps.cancel.reason ?? 'signal'})`),
+  );
+
+  const tracked: TrackedChangeSet = {
+    stackName,
+    name,
+    get id() {
+      return id;
+    },
+    get stackId() {
+      return stackId;
+    },
+    get fate() {
+      return fate;
+    },
+    async create(input) {
+      deps.cancel.throwIfCancelled();
+      fate = 'creating';
+      const call = createChangeSet(deps.cfn, input);
+      inFlight = call;
+      try {
+        const created = await call;
+        if (created.kind === 'created') {
+          id = created.id;
+          stackId = created.stackId;
+          if (fate === 'creating') fate = 'ours';
+        } else if (fate === 'creating') fate = 'none';
+        return created;
+      } catch (e) {
+        // The answer was lost or the call was refused: the change set may or may not exist.
+        if (fate === 'creating') fate = 'unknown';
+        throw e;
+      } finally {
+        inFlight = undefined;
+      }
+    },
+    keep() {
+      if (fate === 'ours') fate = 'kept';
+    },
+    async execute(send) {
+      deps.cancel.throwIfCancelled();
+      fate = 'executing';
+      try {
+        return await send();
+      } catch (e) {
+        // Not started (or unknown): the change set is still ours to delete; a delete of one that is
+        // executing is refused by CloudFormation and reported.
+        fate = 'ours';
+        throw e;
+      }
+    },
+    executionEnded() {
+      if (fate === 'executing') fate = 'executed';
+    },
+    cleanup(why) {
+      cleaning ??= deleteIt(why).catch((e: unknown) => ({
+        ok: false,
+        detail: `${label} may remain (${errorMessage(e)}); delete it by hand`,
+      }));
+      return cleaning;
+    },
+    release() {
+      unregister();
+    },
+  };
+  return tracked;
+}

@@ -1,0 +1,103 @@
+import type { CloudFormationClient, Stack } from '@aws-sdk/client-cloudformation';
+import type { Clock } from '../clock';
+import { BACKOFF, pollUntil, type BackoffPreset } from '../poll';
+import { describeStack } from './stack';
+
+/** An operation is running (REVIEW_IN_PROGRESS is a stack waiting for its first change set, not an operation). */
+export function isInProgress(status: string | undefined): boolean {
+  return !!status && status.endsWith('_IN_PROGRESS') && status !== 'REVIEW_IN_PROGRESS';
+}
+
+/** Where an execution of each kind can end. */
+export const EXECUTION_FINAL: Record<'CREATE' | 'UPDATE', ReadonlySet<string>> = {
+  CREATE: new Set([
+    'CREATE_COMPLETE',
+    'CREATE_FAILED',
+    'ROLLBACK_COMPLETE',
+    'ROLLBACK_FAILED',
+    'DELETE_FAILED',
+  ]),
+  UPDATE: new Set(['UPDATE_COMPLETE', 'UPDATE_FAILED', 'UPDATE_ROLLBACK_COMPLETE', 'UPDATE_ROLLBACK_FAILED']),
+};
+
+export interface OwnOperationOptions {
+  cfn: CloudFormationClient;
+  clock: Clock;
+  /** The stack's id once known (so the wait follows this stack, never a namesake), else its name. */
+  stack: string;
+  /** What we wait for, for the timeout message ("stack app to finish the UPDATE"). */
+  what: string;
+  timeoutMs: number;
+  /** The stack as it was just before we sent the operation (undefined: it did not exist). */
+  before: Stack | undefined;
+  /** Statuses this operation can end in. Default: any status that is not in progress. */
+  finalStatuses?: ReadonlySet<string>;
+  /** Statuses of the stack's own events that arrived since the operation was sent (the event stream). */
+  ownEventStatuses?: () => readonly string[];
+  /** Called between polls (stream events). */
+  onTick?: () => Promise<void>;
+  backoff?: BackoffPreset;
+  /** Poll once at once. Default true. */
+  checkFirst?: boolean;
+  signal?: AbortSignal;
+}
+
+/**
+ * Wait for an operation WE started (ExecuteChangeSet, DeleteStack, ContinueUpdateRollback, …) to end.
+ * These calls are asynchronous: right after them DescribeStacks can still show the state we acted on (the
+ * previous deploy's UPDATE_COMPLETE, the ROLLBACK_COMPLETE we are deleting). So a final status counts only
+ * once our operation visibly started: an *_IN_PROGRESS status was seen, the status differs from the one we
+ * started from, LastUpdatedTime moved, or the stack's own event with that status arrived. A stack that is
+ * gone (deleted) ends the wait: the result is undefined. The deadline always holds (TimeoutError).
+ */
+export async function waitForOwnOperation(o: OwnOperationOptions): Promise<Stack | undefined> {
+  let sawProgress = false;
+  const beforeStatus = o.before?.StackStatus;
+  const beforeTime = o.before?.LastUpdatedTime?.getTime() ?? 0;
+  const found = await pollUntil<{ stack: Stack | undefined }>({
+    what: o.what,
+    timeoutMs: o.timeoutMs,
+    clock: o.clock,
+    ...(o.backoff ?? BACKOFF.stackOperation),
+    checkFirst: o.checkFirst,
+    signal: o.signal,
+    onTick: o.onTick,
+    check: async () => {
+      const stack = await describeStack(o.cfn, o.stack);
+      if (!stack) return { stack };
+      const status = stack.StackStatus ?? '';
+      if (isInProgress(status)) {
+        sawProgress = true;
+        return undefined;
+      }
+      if (o.finalStatuses && !o.finalStatuses.has(status)) return undefined;
+      const started =
+        sawProgress ||
+        status !== beforeStatus ||
+        (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
+        (o.ownEventStatuses?.() ?? []).includes(status);
+      return started ? { stack } : undefined;
+    },
+  });
+  return found.stack;
+}
+
+/** Wait until an operation someone else runs on the stack ends (no *_IN_PROGRESS); undefined when it is gone. */
+export async function waitUntilSettled(
+  o: Omit<OwnOperationOptions, 'before' | 'finalStatuses' | 'ownEventStatuses'>,
+): Promise<Stack | undefined> {
+  const found = await pollUntil<{ stack: Stack | undefined }>({
+    what: o.what,
+    timeoutMs: o.timeoutMs,
+    clock: o.clock,
+    ...(o.backoff ?? BACKOFF.stackOperation),
+    checkFirst: o.checkFirst,
+    signal: o.signal,
+    onTick: o.onTick,
+    check: async () => {
+      const stack = await describeStack(o.cfn, o.stack);
+      return stack && isInProgress(stack.StackStatus) ? undefined : { stack };
+    },
+  });
+  return found.stack;
+}
