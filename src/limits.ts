@@ -25,3 +25,10 @@ export const GITHUB_LIMITS: Readonly<Limits> = {
 
 /** Room kept free in a comment for the sticky marker and the truncation note. */
 export const COMMENT_RESERVE = 1_024;
+
+/**
+ * Room kept free in the job summary for what actions put around a plan (result block, notes) and the
+ * outbound cap's own margin: a plan fits itself into `summaryBytes - SUMMARY_RESERVE`, so the outbound channel
+ * never has to cut a plan that the plan's own ladder could have shortened.
+ */
+export const SUMMARY_RESERVE = 16_384;

@@ -4,7 +4,7 @@
  * Destructive changes are never dropped (H2): they are the last thing to lose detail.
  */
 import { escapeMarkdown } from '../escape';
-import { COMMENT_RESERVE as RESERVE, GITHUB_LIMITS } from '../limits';
+import { COMMENT_RESERVE as RESERVE, GITHUB_LIMITS, SUMMARY_RESERVE } from '../limits';
 import { Redactor } from '../secrets';
 import { countKinds, type PlanCounts } from './classify';
 import { buildItems, type DestructiveChange, type PlanInput } from './model';
@@ -123,7 +123,7 @@ export function renderPlan(input: PlanInput): PlanResult {
     `> Shortened to fit the job summary (1 MiB): left out ${omitted.join(', ')}.`,
   ];
   const commentMax = input.limits?.comment ?? COMMENT_LIMIT - COMMENT_RESERVE;
-  const markdownMax = input.limits?.markdownBytes ?? SUMMARY_LIMIT;
+  const markdownMax = input.limits?.markdownBytes ?? SUMMARY_LIMIT - SUMMARY_RESERVE;
   const markdown = fit(doc, (text) => Buffer.byteLength(text, 'utf8') <= markdownMax, summaryNote);
   const comment = fit(
     doc,

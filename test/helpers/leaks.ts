@@ -31,6 +31,7 @@ const DECODERS: Array<(t: string) => string> = [
     t.replace(/[A-Za-z0-9+/_-]{12,}={0,2}/g, (m) => {
       const decoded = Buffer.from(m.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('utf8');
       // Keep only decodings that are mostly text (a random word is not base64 of anything readable).
+      // eslint-disable-next-line no-control-regex -- tabs and line breaks are text
       return /^[\x09\x0a\x0d\x20-\x7e\u00a0-\uffff]*$/.test(decoded) && !decoded.includes('\uFFFD')
         ? `${m} ${decoded}`
         : m;

@@ -16,6 +16,7 @@ import {
   type DriftScenario,
 } from '../../fixtures/drift';
 import { start, type GitHubStub } from '../../helpers/github-stub';
+import { findLeak } from '../../helpers/leaks';
 import { harness, install, runAction, workspace, type Harness } from './harness';
 
 /** A NoEcho value with characters that every encoding changes (space, /, +, &, non-ASCII, backslash). */
@@ -44,7 +45,12 @@ function expectNoForm(text: string, where: string): void {
   for (const [form, values] of Object.entries(FORMS))
     for (const value of values)
       expect({ where, form, found: text.includes(value) }).toEqual({ where, form, found: false });
+  // And as a reader would decode it (HTML, Markdown, JSON, URL, base64 — composed).
+  expect({ where, leak: findLeak(text, SECRET) }).toEqual({ where, leak: undefined });
 }
+
+/** The redaction marker, as is or Markdown-escaped (`\*\*\*` renders as ***). */
+const MARKED = /postgres:\/\/app:(\*\*\*|\\\*\\\*\\\*)@db-2\/orders/;
 
 /**
  * D1 with a NoEcho password whose value CloudFormation reports in every form: as is (drift detection shows
@@ -152,10 +158,10 @@ describe('C3: a NoEcho value never leaves in any form, through any channel', () 
       };
       for (const [where, text] of Object.entries(channels)) expectNoForm(text, where);
       // The values did reach the channels — redacted, not dropped.
-      expect(channels.summary).toContain('postgres://app:***@db-2/orders');
-      expect(channels['report file']).toContain('postgres://app:***@db-2/orders');
+      expect(channels.summary).toMatch(MARKED);
+      expect(channels['report file']).toMatch(MARKED);
       expect(channels.log).toMatch(/Layers would be overwritten: previous .*\*\*\*/);
-      expect(body).toContain('postgres://app:***@db-2/orders');
+      expect(body).toMatch(MARKED);
       // RUNNER_DEBUG on: the runtime shows debug lines; they go through the same channel.
       expect(h.sink.debugEnabled).toBe(debug);
     },

@@ -14,8 +14,8 @@ import {
 } from '../../../src/cancel';
 import { fakeClock, type Clock } from '../../../src/clock';
 import { CancelledError } from '../../../src/errors';
-import { memoryLogger } from '../../../src/log';
-import { fakeRuntime } from '../../helpers/runtime';
+import { Outbound } from '../../../src/outbound';
+import { fakeRuntime, memorySink } from '../../helpers/runtime';
 
 /** A process stand-in: records listeners and lets a test deliver signals. */
 function fakeProcess(): SignalProcess & { emit(sig: NodeJS.Signals): void; count(): number } {
@@ -110,7 +110,8 @@ describe('cancellation helper', () => {
 
   it('K1: installCancellation: the first signal cleans up, reports, removes its listeners and exits 1; a second signal is absorbed', async () => {
     const proc = fakeProcess();
-    const log = memoryLogger();
+    const sink = memorySink();
+    const log = new Outbound(sink);
     const summaries: string[] = [];
     let exitCode: number | undefined;
     let release!: () => void;
@@ -135,8 +136,8 @@ describe('cancellation helper', () => {
     release();
     await new Promise((r) => setTimeout(r, 10));
     expect(exitCode).toBe(1);
-    expect(log.text()).toMatch(
-      /error: deploy-stack: cancelled \(SIGINT\)\. Cleaned up: change set cs-1 of stack app \(deleted\)\./,
+    expect(sink.text()).toMatch(
+      /::error::deploy-stack: cancelled \(SIGINT\)\. Cleaned up: change set cs-1 of stack app \(deleted\)\./,
     );
     expect(summaries.join('')).toMatch(/cancelled \(SIGINT\)/);
     expect(proc.count()).toBe(0);
@@ -148,7 +149,7 @@ describe('cancellation helper', () => {
       action: 'x',
       clock: fakeClock(),
       proc,
-      log: memoryLogger(),
+      log: new Outbound(memorySink()),
       summary: async () => undefined,
       exit: () => undefined,
     });
