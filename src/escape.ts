@@ -72,6 +72,13 @@ export function code(v: string): string {
   return `${fence}${clean}${fence}`;
 }
 
+/** A fenced code block whose fence is longer than any run of backticks in `text` (it cannot be closed early). */
+export function codeBlock(text: string, language = ''): string {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(Math.max(3, longest + 1));
+  return `${fence}${language}\n${text}\n${fence}`;
+}
+
 /** The line breaks the runner splits stdout on (StreamReader.ReadLine: \r\n, \r, \n). */
 export const RUNNER_LINE_BREAK = /\r\n|\r|\n/;
 

@@ -1,9 +1,8 @@
 /**
- * Markdown building blocks: the one table helper (`renderTable`, with `Cell`; `table` is its alias for
- * Markdown-bearing values), `details`, and `clip`.
+ * Markdown building blocks: the one table helper (`renderTable`, with `Cell`), `details`, and `clip`.
  * Every escape comes from `./escape` (the one escaper) and every redaction from `./secrets`.
  */
-import { codeCell, escapeHtml, escapeMarkdown, markdownCell } from './escape';
+import { codeCell, escapeMarkdown, markdownCell } from './escape';
 import { Redactor } from './secrets';
 
 /** Longest text/code value in a cell before it is clipped. */
@@ -56,20 +55,6 @@ export function renderTable(headers: Cell[], rows: Cell[][], opts: RenderTableOp
   const more = rows.length - shown.length;
   if (more > 0) lines.push('', `_… and ${more} more rows_`);
   return lines.join('\n');
-}
-
-/**
- * Thin alias of `renderTable` kept for amplify-release, deploy-stack and helm-guard summaries, whose values
- * may carry Markdown we built (a `code(name)` span): each value has its HTML escaped and stays inside its
- * cell (pipes, line breaks), but Markdown is kept; no clipping, no row limit. Prefer `renderTable` with
- * `Cell`s: plain text there is fully escaped.
- */
-export function table(headers: string[], rows: unknown[][]): string {
-  const asCell = (value: unknown): Cell => ({ md: escapeHtml(value) });
-  return renderTable(
-    headers.map(asCell),
-    rows.map((row) => row.map(asCell)),
-  );
 }
 
 export function details(summary: string, body: string): string {

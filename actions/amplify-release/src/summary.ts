@@ -1,5 +1,6 @@
 /** The job summary of an amplify-release run (keys and their change only, never a value). */
-import { code, table } from '../../../src/markdown';
+import { code, escapeMarkdown } from '../../../src/escape';
+import { renderTable } from '../../../src/markdown';
 import type { AmplifyReleaseOutcome } from './outcome';
 
 const CHOICE_TEXT = {
@@ -9,11 +10,11 @@ const CHOICE_TEXT = {
 } as const;
 
 /**
- * Job summary markdown. Table cells are escaped by `table`; redaction and the size cap happen in the
+ * Job summary markdown. Table cells are escaped by `renderTable`; redaction and the size cap happen in the
  * outbound channel when it is written.
  */
 export function renderSummary(outcome: AmplifyReleaseOutcome): string {
-  const facts = table(
+  const facts = renderTable(
     ['App', 'Branch', 'Region', 'Release mode', 'Decision', 'Reason', 'Job', 'Job status'],
     [
       [
@@ -38,7 +39,7 @@ export function renderSummary(outcome: AmplifyReleaseOutcome): string {
     parts.push(
       `Environment variables (${outcome.envScope} scope; ${outcome.envChanged ? 'written' : 'nothing written'}):`,
       '',
-      table(
+      renderTable(
         ['Key', 'Change'],
         outcome.envChanges.map((change) => [change.key, change.change]),
       ),
@@ -47,6 +48,6 @@ export function renderSummary(outcome: AmplifyReleaseOutcome): string {
   } else {
     parts.push('Environment variables: none given, left as they are.', '');
   }
-  if (outcome.error) parts.push(`**Failed:** ${outcome.error}`, '');
+  if (outcome.error) parts.push(`**Failed:** ${escapeMarkdown(outcome.error)}`, '');
   return parts.join('\n');
 }

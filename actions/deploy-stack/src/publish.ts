@@ -3,7 +3,8 @@
  * outbound channel (redacted in every form, capped) and postPlanComment. Runs after a failure too, so
  * reviewers see why.
  */
-import { code, table } from '../../../src/markdown';
+import { code, escapeMarkdown } from '../../../src/escape';
+import { renderTable } from '../../../src/markdown';
 import { postPlanComment } from '../../../src/plan-report';
 import type { Runtime } from '../../../src/runtime';
 import { OUTPUTS, type DeployInputs } from './inputs';
@@ -49,11 +50,11 @@ export function resultBlock(inputs: DeployInputs, outcome: DeployOutcome): strin
   );
   lines.push('');
   lines.push(
-    outcome.error ? `❌ **Failed:** ${outcome.error.replace(/[<>]/g, '')}` : `**${VERDICT[outcome.result]}**`,
+    outcome.error ? `❌ **Failed:** ${escapeMarkdown(outcome.error)}` : `**${VERDICT[outcome.result]}**`,
   );
   lines.push('');
   lines.push(
-    table(
+    renderTable(
       ['Stack', 'Account', 'Region', 'Mode', 'Result', 'Stack status', 'Change set'],
       [
         [

@@ -14,9 +14,6 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { parseInputs } from '../../../actions/deploy-stack/src/inputs';
 import { deployStack, runWith, type DeployRun } from '../../../actions/deploy-stack/src/run';
 import type { DeployOutcome } from '../../../actions/deploy-stack/src/outcome';
-import { createCancellation } from '../../../src/cancel';
-import { realClock } from '../../../src/clock';
-import { awsFactory } from '../../../src/runtime';
 import { fakeRuntime, type FakeRuntime, type FakeRuntimeOptions } from '../../helpers/runtime';
 
 export const ACCOUNT = '111122223333';
@@ -119,10 +116,6 @@ export function setup(
       ...inputs,
     },
   });
-  // The cleanups' overall deadline runs on real time: on the fake clock it would expire at once, before any
-  // (mocked, fast) cleanup call answered. Clients are rebuilt so their guard follows this cancellation.
-  rt.cancel = createCancellation({ clock: { ...realClock, now: rt.clock.now } });
-  rt.aws = awsFactory(rt.cancel, env);
   const order: string[] = [];
   const line = rt.sink.line.bind(rt.sink);
   const command = rt.sink.command.bind(rt.sink);

@@ -1,8 +1,6 @@
 // helm-guard on the one outbound channel: helm's output is untrusted (W1), secrets in every form (C3),
 // and a running helm is stopped on cancellation.
 import { describe, expect, it } from '@jest/globals';
-import { createCancellation } from '../../../src/cancel';
-import { realClock } from '../../../src/clock';
 import { CancelledError } from '../../../src/errors';
 import { REDACTED } from '../../../src/secrets';
 import { strvalsLiteral } from '../../../actions/helm-guard/src/helm';
@@ -119,9 +117,9 @@ describe('cancellation', () => {
       action: 'helm-guard',
       inputs: { ...base, upgrade: 'true' },
       env: { GITHUB_WORKSPACE: ws },
+      // helm is a real process: give its kill the runner's real 6 s (fakeRuntime's deadline is real time).
+      cancelDeadlineMs: 6_000,
     });
-    // helm is a real process: the cleanup deadline must be real time too (the fake clock's is instant).
-    rt.cancel = createCancellation({ clock: realClock });
     const running = runHelmGuardWith(rt, () => fake.runnerWith(rt.cancel)).catch((e: unknown) => e);
     // Wait (real time: helm is a real process) until helm upgrade has started.
     for (let i = 0; i < 200 && !rt.sink.lines.some((l) => l.startsWith('Upgrading "ingress-nginx"')); i++)
