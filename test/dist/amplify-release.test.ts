@@ -79,7 +79,8 @@ describe('dist: amplify-release', () => {
     });
     expect(run.stdout).toContain('job 1 step BUILD: RUNNING');
     expect(run.stdout).toContain('::group::amplify-release: app d2stubapp01 branch release/demo (us-east-1): release');
-    expect(run.summary).toContain('| DB_PASSWORD | added |');
+    // Summary cells are Markdown-escaped (`_` is written `\_`).
+    expect(run.summary).toContain('| DB\\_PASSWORD | added |');
     expect(visible(run)).not.toContain(SECRET);
   });
 
