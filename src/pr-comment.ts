@@ -12,11 +12,23 @@ export type Octokit = ReturnType<typeof getOctokit>;
 export type CommentMode = 'auto' | 'always' | 'never';
 
 /** The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. */
+/** Every GitHub API request is aborted after this long (T1): a comment is a side channel, never a hang. */
+export const GITHUB_REQUEST_TIMEOUT_MS = 30_000;
+
 export function createOctokit(
   token: string,
   baseUrl: string | undefined = process.env.GITHUB_API_URL,
+  timeoutMs = GITHUB_REQUEST_TIMEOUT_MS,
 ): Octokit {
-  return getOctokit(token, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {});
+  const octokit = getOctokit(token, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {});
+  // Per request (a signal in the defaults would start counting when the client is built). The proxy-aware
+  // fetch of @actions/github passes the signal through.
+  octokit.hook.wrap('request', (request, options) => {
+    // Set on the per-request options object itself: a copy passed to `request` loses the signal.
+    options.request = { ...options.request, signal: AbortSignal.timeout(timeoutMs) };
+    return request(options);
+  });
+  return octokit;
 }
 
 export interface CommentTarget {

@@ -119,3 +119,37 @@ describe('fault proxy × the AWS client configuration every action uses', () => 
     expect(r.Stacks?.[0]?.StackStatusReason).toBe('::add-mask::x');
   });
 });
+
+describe('T1: the GitHub client', () => {
+  it('T1: a GitHub API that accepts the connection and never answers costs a warning, not a hang', async () => {
+    const http = await import('node:http');
+    const { createOctokit } = await import('../../src/pr-comment');
+    const { upsertStickyComment } = await import('../../src/pr-comment');
+    const { Outbound } = await import('../../src/outbound');
+    const { memorySink } = await import('../helpers/runtime');
+    const server = http.createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const sink = memorySink();
+      const started = Date.now();
+      const result = await upsertStickyComment({
+        octokit: createOctokit('ghs_x', `http://127.0.0.1:${port}`, 300),
+        owner: 'acme',
+        repo: 'infra',
+        issueNumber: 7,
+        marker: { action: 'deploy-stack', stack: 'app' },
+        body: 'plan',
+        out: new Outbound(sink),
+      });
+      expect(result).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(sink.commands.some((c) => c.name === 'warning' && /PR comment not posted/.test(c.message))).toBe(
+        true,
+      );
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
