@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { REDACTED } from '../../src/secrets';
 import { runDist } from '../helpers/dist';
 
 const fakeDir = path.resolve('test/helpers/fake-helm');
@@ -125,7 +126,7 @@ describe('dist/helm-guard (the committed bundle, as the runner runs it)', () => 
     );
     expect(r.stdout).toMatch(/Release "ingress-nginx" has been upgraded\. Happy Helming!/);
     expect(r.summary).toMatch(/Ran \(succeeded\)/);
-    expect(r.summary).toContain('--set-string controller.token=**** --wait --timeout 5m');
+    expect(r.summary).toContain(`--set-string controller.token=${REDACTED} --wait --timeout 5m`);
     // C3: the runner was told to mask it, and nothing visible contains it (also with RUNNER_DEBUG=1).
     expect(r.stdout).toContain(`::add-mask::${secret}`);
     expect(visible(r.all)).not.toContain(secret);

@@ -2,6 +2,7 @@
  * Talking to the helm CLI: the argument builders and parsers for `helm get metadata -o json` /
  * `helm list -o json` (the runner itself is helm-exec.ts).
  */
+import { REDACTED } from '../../../src/secrets';
 import type { InstalledRelease } from './guard';
 import type { HelmGuardInputs } from './inputs';
 import { splitChartVersion } from './split';
@@ -44,7 +45,7 @@ export function strvalsLiteral(value: string): string {
 
 export interface UpgradeCommand {
   args: string[];
-  /** The same arguments with secret values replaced by ****, for logs and the summary. */
+  /** The same arguments with secret values replaced by REDACTED (src/secrets.ts), for logs and the summary. */
   display: string[];
 }
 
@@ -73,7 +74,7 @@ export function upgradeArgs(inputs: HelmGuardInputs): UpgradeCommand {
   for (const pair of inputs.setSecret) {
     // --set-string: a secret is text; never let Helm turn "0123" or "true" into a number or a boolean.
     args.push('--set-string', `${pair.key}=${strvalsLiteral(pair.value)}`);
-    display.push('--set-string', `${pair.key}=****`);
+    display.push('--set-string', `${pair.key}=${REDACTED}`);
   }
   if (inputs.atomic) both('--atomic');
   if (inputs.wait) both('--wait');

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { codeCell } from '../../../src/escape';
 import { createOctokit } from '../../../src/pr-comment';
+import { REDACTED } from '../../../src/secrets';
 import { markerFor } from '../../../src/pr-comment';
 import { commentStackKey } from '../../../actions/drift-check/src/publish';
 import { start, type GitHubStub } from '../../helpers/github-stub';
@@ -302,7 +304,7 @@ describe('drift-check flow', () => {
     ].join('\n');
     for (const s of [NOECHO_SECRET, 'old-live-password-value', 'older-password-value'])
       expect(everything).not.toContain(s);
-    expect(h.summary[0]).toContain('| <code>Environment</code> | <code>\\*\\*\\*\\*</code>');
+    expect(h.summary[0]).toContain(`| ${codeCell('Environment')} | ${codeCell(REDACTED)}`);
   });
 
   it('the change set is always deleted, also when classification throws', async () => {

@@ -68,7 +68,13 @@ const err = (name: string, message: string) =>
 /** Install fakes for these scenarios on the shared mock (reset first). */
 export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   cfn.reset();
-  const by = new Map(scenarios.map((s) => [s.stack.StackName as string, s]));
+  // By name and by id: once the stack's id is known (CreateChangeSet answers it) it is polled by id.
+  const by = new Map(
+    scenarios.flatMap((s) => [
+      [s.stack.StackName as string, s],
+      [s.stack.StackId as string, s],
+    ]),
+  );
   const calls: Call[] = [];
   const deleted: string[] = [];
   const executed: string[] = [];
@@ -91,8 +97,8 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   const stackOfCs = (id: string) => /changeSet\/drift-(.+)-\d+-\d+\//.exec(id)?.[1] ?? '';
 
   cfn.on(DescribeStacksCommand).callsFake((input) => {
-    void rec('DescribeStacks', input, input.StackName);
-    const name = input.StackName as string;
+    const name = (by.get(input.StackName as string)?.stack.StackName ?? input.StackName) as string;
+    void rec('DescribeStacks', input, name);
     const n = throttled.get(name) ?? 0;
     if (n < (o.throttle?.[name] ?? 0)) {
       throttled.set(name, n + 1);
@@ -165,6 +171,8 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     const name = stackOfCs(id) || (input.StackName as string);
     void rec('DescribeChangeSet', input, input.StackName);
     const s = scenario(input.StackName);
+    if (!existing.has(csName(id)))
+      throw err('ChangeSetNotFoundException', `ChangeSet [${csName(id)}] does not exist`);
     const n = polls.get(id) ?? 0;
     polls.set(id, n + 1);
     const base = {
@@ -238,6 +246,11 @@ export interface HarnessOptions {
   debug?: boolean;
   failSummary?: boolean;
   failFiles?: boolean;
+  /**
+   * Every sleep of the fake clock first lets pending calls answer (one macrotask), as a call in flight would
+   * answer within a real grace period (src/cfn/lifecycle.ts CREATE_IN_FLIGHT_GRACE_MS).
+   */
+  clockYields?: boolean;
 }
 
 /** A fake runtime for drift-check: inputs, the usual runner environment, every byte recorded in `sink`. */
@@ -261,6 +274,13 @@ export function harness(
     cancelDeadlineMs: 5_000,
     ...options,
   });
+  if (options.clockYields) {
+    const virtualSleep = rt.clock.sleep;
+    rt.clock.sleep = async (ms) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await virtualSleep(ms);
+    };
+  }
   const sink = rt.sink;
   return {
     rt,

@@ -301,7 +301,7 @@ describe('helm-guard flow against the fake helm', () => {
     const all = r.all();
     for (const form of [secret, 'pa55\\,w0rd-Do-Not-Print', 'pa55', 'w0rd-Do-Not-Print'])
       expect(all).not.toContain(form);
-    expect(all).toContain('controller.admissionWebhooks.token=****');
+    expect(all).toContain(`controller.admissionWebhooks.token=${REDACTED}`);
     expect(r.log.text()).toContain(`configured controller.admissionWebhooks.token=${REDACTED}`);
   });
 
