@@ -14,6 +14,7 @@ import { runWith } from '../../../actions/amplify-release/src/run';
 import type { CleanupReport } from '../../../src/cancel';
 import { CancelledError, errorMessage } from '../../../src/errors';
 import { REDACTED } from '../../../src/secrets';
+import { COMMAND_PAYLOADS, expectPayloadsDefused } from '../../helpers/workflow-commands';
 import { APP_ID, BRANCH, app, branch, harness, job, jobSummary, step, type Harness } from './fixtures';
 
 const amplify = mockClient(AmplifyClient);
@@ -32,12 +33,6 @@ async function runLikeTheEntry(h: Harness): Promise<unknown> {
     h.rt.out.error(errorMessage(e));
     return e;
   }
-}
-
-/** A line the runner would treat as a workflow command (v2 `::` after whitespace, or v1 `##[` anywhere). */
-const COMMAND_LINE = /^[\s\u0085\u180e\u200b-\u200d\u2060\ufeff]*::|##\[/;
-function commandLines(lines: readonly string[]): string[] {
-  return lines.flatMap((l) => l.split(/\r\n|\r|\n/)).filter((l) => COMMAND_LINE.test(l));
 }
 
 describe('C3: a secret in every form never leaves the process (log, summary, outputs)', () => {
@@ -99,16 +94,8 @@ describe('C3: a secret in every form never leaves the process (log, summary, out
 });
 
 describe('W1: text from Amplify cannot issue workflow commands', () => {
-  const PAYLOADS = [
-    '::add-mask::x',
-    '::stop-commands::tok',
-    ' ::set-output name=a::b',
-    '\u0085::warning::x',
-    '##[set-output name=a;]b',
-  ];
-
   it('W1: job status, step names, reasons and log URLs with workflow commands are neutralised', async () => {
-    const evil = `\n${PAYLOADS.join('\n')}`;
+    const evil = `\n${COMMAND_PAYLOADS.join('\n')}`;
     amplify.on(GetAppCommand).resolves({ app: { ...app(null), name: `web${evil}` } });
     amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
     amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('42', 'SUCCEED', `HEAD${evil}`)] });
@@ -121,19 +108,8 @@ describe('W1: text from Amplify cannot issue workflow commands', () => {
     const h = harness({ ...base, release: 'always' }, {}, { debug: true });
     const error = await runLikeTheEntry(h);
     expect(error).toBeInstanceOf(Error);
-    // The text is shown (neutralised), not dropped: the payload lines are there, defused.
-    expect(h.rt.sink.lines.join('\n')).toContain('stop-commands');
-    expect(h.rt.sink.lines.join('\n')).toContain('set-output name=a;]b');
-    expect(commandLines(h.rt.sink.lines)).toEqual([]);
-    // Nothing was registered as a mask or set as an output by the payloads.
-    expect(h.rt.sink.masks).toEqual([]);
-    expect(Object.keys(h.outputs).sort()).toEqual([
-      'env-changed',
-      'job-id',
-      'job-status',
-      'reason',
-      'started',
-    ]);
+    // The text is shown (neutralised), not dropped; nothing became a mask or an output.
+    expectPayloadsDefused(h.rt.sink, ['env-changed', 'job-id', 'job-status', 'reason', 'started']);
   });
 });
 

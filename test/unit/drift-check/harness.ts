@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   CloudFormationClient,
@@ -20,6 +21,8 @@ import {
 import type { Octokit } from '../../../src/pr-comment';
 import { runWith, type DriftCheckFailed, type DriftOutcome } from '../../../actions/drift-check/src/run';
 import { changeSetId, type DriftScenario } from '../../fixtures/drift';
+import { pageOf } from '../../helpers/drift-cfn';
+import { start, type GitHubStub } from '../../helpers/github-stub';
 import { fakeRuntime, type FakeRuntime, type MemorySink } from '../../helpers/runtime';
 
 export const cfn = mockClient(CloudFormationClient);
@@ -145,13 +148,8 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   });
   cfn.on(DescribeStackResourceDriftsCommand).callsFake((input) => {
     void rec('DescribeStackResourceDrifts', input, input.StackName);
-    const all = scenario(input.StackName).resourceDrifts;
-    const start = Number(input.NextToken ?? 0);
-    const next = start + pageSize;
-    return {
-      StackResourceDrifts: all.slice(start, next),
-      NextToken: next < all.length ? String(next) : undefined,
-    };
+    const { page, nextToken } = pageOf(scenario(input.StackName).resourceDrifts, input.NextToken, pageSize);
+    return { StackResourceDrifts: page, NextToken: nextToken };
   });
   cfn.on(CreateChangeSetCommand).callsFake(async (input) => {
     await rec('CreateChangeSet', input, input.StackName);
@@ -183,15 +181,8 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     };
     if (n < (o.changeSetPolls ?? 1))
       return { ...base, Status: 'CREATE_IN_PROGRESS', ExecutionStatus: 'UNAVAILABLE' };
-    const changes = s.changeSet.Changes ?? [];
-    const start = Number(input.NextToken ?? 0);
-    const next = start + pageSize;
-    return {
-      ...base,
-      ...s.changeSet,
-      Changes: changes.slice(start, next),
-      NextToken: next < changes.length ? String(next) : undefined,
-    };
+    const { page, nextToken } = pageOf(s.changeSet.Changes ?? [], input.NextToken, pageSize);
+    return { ...base, ...s.changeSet, Changes: page, NextToken: nextToken };
   });
   cfn.on(DeleteChangeSetCommand).callsFake(async (input) => {
     await rec('DeleteChangeSet', input, input.StackName);
@@ -310,4 +301,19 @@ export async function runAction(
       result: (e as Partial<DriftCheckFailed>).outcome,
     };
   }
+}
+
+/** A loopback GitHub API for this describe block: started before each test, stopped after. */
+export function gitHubStubPerTest(): () => GitHubStub {
+  let gh: GitHubStub | undefined;
+  beforeEach(async () => {
+    gh = await start();
+  });
+  afterEach(async () => {
+    await gh?.stop();
+  });
+  return () => {
+    if (!gh) throw new Error('the GitHub stub runs only inside a test');
+    return gh;
+  };
 }
