@@ -4,7 +4,7 @@
  * own bundle on node24.
  */
 import fs from 'node:fs';
-import { expect } from '@jest/globals';
+import { expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 
 export interface ActionYml {
@@ -37,18 +37,36 @@ export function expectDeclares(
   expect(yml.runs).toEqual({ using: 'node24', main: `../../dist/${action}/index.js` });
 }
 
-/**
- * The inputs that have a default in action.yml are exactly the parser's DEFAULTS, written as the strings the
- * runner passes. Returns them (input name → default).
- */
-export function expectDefaults(yml: ActionYml, defaults: Record<string, unknown>): Record<string, string> {
-  const declared = Object.fromEntries(
+/** The inputs that have a default in action.yml: input name → default. */
+export function declaredDefaults(yml: ActionYml): Record<string, string> {
+  return Object.fromEntries(
     Object.entries(yml.inputs)
       .filter(([, input]) => input.default !== undefined)
       .map(([name, input]) => [name, input.default as string]),
   );
-  expect(declared).toEqual(
+}
+
+/** The inputs that have a default in action.yml are exactly the parser's DEFAULTS, as the strings the runner passes. */
+export function expectDefaults(yml: ActionYml, defaults: Record<string, unknown>): void {
+  expect(declaredDefaults(yml)).toEqual(
     Object.fromEntries(Object.entries(defaults).map(([name, value]) => [name, String(value)])),
   );
-  return declared;
+}
+
+/**
+ * Register the two contract tests (declarations, defaults) for an action's action.yml and return it, for the
+ * action's own checks (required inputs, the parser really using the defaults).
+ */
+export function actionYmlContract(
+  action: string,
+  contract: { INPUTS: readonly string[]; OUTPUTS: readonly string[]; DEFAULTS: Record<string, unknown> },
+): ActionYml {
+  const yml = readActionYml(action);
+  it('declares exactly INPUTS and OUTPUTS, each described; our author, branding and bundle on node24', () => {
+    expectDeclares(action, yml, contract.INPUTS, contract.OUTPUTS);
+  });
+  it('its defaults are exactly the parser defaults, as strings', () => {
+    expectDefaults(yml, contract.DEFAULTS);
+  });
+  return yml;
 }

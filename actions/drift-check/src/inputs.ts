@@ -1,19 +1,14 @@
 import { Capability } from '@aws-sdk/client-cloudformation';
 import { regionFromEnv } from '../../../src/aws';
 import { InputError } from '../../../src/errors';
+import { bool, int, list, oneOf, optional, type InputGetter } from '../../../src/inputs';
 import {
-  bool,
-  int,
-  list,
-  oneOf,
-  optional,
+  destructiveAllowList as parseDestructiveAllowList,
+  environmentLabel,
   printable,
   validateRegion,
   validateStackName,
   workspaceRoot,
-  type InputGetter,
-  destructiveAllowList as parseDestructiveAllowList,
-  environmentLabel,
 } from '../../../src/inputs';
 import { uniqueChangeSetName } from '../../../src/cfn/names';
 import {

@@ -100,6 +100,30 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
 }
 
+/** The fields of a release as helm get metadata names them; name, chart and version already checked. */
+interface ReleaseFields extends Record<string, unknown> {
+  name: string;
+  chart: string;
+  version: string;
+}
+
+/** One release from helm's answer: text fields as text, a positive revision, optional fields only when given. */
+function installedRelease(fields: ReleaseFields): InstalledRelease {
+  const revision = Number(fields.revision);
+  const appVersion = str(fields.appVersion);
+  const deployedAt = str(fields.deployedAt);
+  return {
+    name: fields.name,
+    namespace: str(fields.namespace) ?? '',
+    chart: fields.chart,
+    version: fields.version,
+    ...(appVersion !== undefined ? { appVersion } : {}),
+    ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
+    status: str(fields.status) ?? '',
+    ...(deployedAt !== undefined ? { deployedAt } : {}),
+  };
+}
+
 /** `helm get metadata -o json` (Helm ≥ 3.13). */
 export function parseMetadata(stdout: string): InstalledRelease {
   let parsed: unknown;
@@ -117,17 +141,7 @@ export function parseMetadata(stdout: string): InstalledRelease {
   if (!chart || version === undefined) {
     throw new HelmOutputError('helm get metadata returned JSON without chart and version');
   }
-  const revision = Number(doc.revision);
-  return {
-    name: str(doc.name) ?? '',
-    namespace: str(doc.namespace) ?? '',
-    chart,
-    version,
-    ...(str(doc.appVersion) !== undefined ? { appVersion: str(doc.appVersion) } : {}),
-    ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
-    status: str(doc.status) ?? '',
-    ...(str(doc.deployedAt) !== undefined ? { deployedAt: str(doc.deployedAt) } : {}),
-  };
+  return installedRelease({ ...doc, name: str(doc.name) ?? '', chart, version });
 }
 
 /** `helm list -o json` rows; the row whose name is exactly the release (or undefined). */
@@ -149,17 +163,15 @@ export function parseList(
   ) as Record<string, unknown> | undefined;
   if (!row) return undefined;
   const { chart, version } = splitChartVersion(str(row.chart) ?? '', expectedName);
-  const revision = Number(row.revision);
-  return {
+  // helm list names two fields differently from helm get metadata.
+  return installedRelease({
+    ...row,
     name: release,
-    namespace: str(row.namespace) ?? '',
     chart,
     version,
-    ...(str(row.app_version) !== undefined ? { appVersion: str(row.app_version) } : {}),
-    ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
-    status: str(row.status) ?? '',
-    ...(str(row.updated) !== undefined ? { deployedAt: str(row.updated) } : {}),
-  };
+    appVersion: row.app_version,
+    deployedAt: row.updated,
+  });
 }
 
 export const NOT_FOUND = /release: not found/;

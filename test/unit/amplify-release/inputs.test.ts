@@ -1,7 +1,5 @@
 import fs from 'node:fs';
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { mockClient } from 'aws-sdk-client-mock';
-import { AmplifyClient } from '@aws-sdk/client-amplify';
 import {
   DEFAULTS,
   INPUTS,
@@ -12,10 +10,9 @@ import {
 import { runWith } from '../../../actions/amplify-release/src/run';
 import { InputError } from '../../../src/errors';
 import { mapInputs } from '../../../src/inputs';
-import { expectDeclares, expectDefaults, readActionYml } from '../../helpers/action-yml';
-import { APP_ID, BRANCH, SHA_A, harness } from './fixtures';
+import { actionYmlContract } from '../../helpers/action-yml';
+import { amplify, APP_ID, BRANCH, SHA_A, harness } from './fixtures';
 
-const amplify = mockClient(AmplifyClient);
 beforeEach(() => {
   amplify.reset();
 });
@@ -207,14 +204,9 @@ describe('L1: bad input → one clear error, zero AWS calls', () => {
 });
 
 describe('action.yml', () => {
-  const yml = readActionYml('amplify-release');
+  const yml = actionYmlContract('amplify-release', { INPUTS, OUTPUTS, DEFAULTS });
 
-  it('declares exactly INPUTS and OUTPUTS, each with a description', () => {
-    expectDeclares('amplify-release', yml, INPUTS, OUTPUTS);
-  });
-
-  it('defaults equal the parser defaults; app-id and branch required with no default', () => {
-    expectDefaults(yml, DEFAULTS);
+  it('app-id and branch required with no default; the parser really uses the defaults', () => {
     expect(yml.inputs['app-id']).toMatchObject({ required: true });
     expect(yml.inputs.branch).toMatchObject({ required: true });
     expect(yml.inputs.branch!.default).toBeUndefined();

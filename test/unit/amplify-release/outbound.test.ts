@@ -1,9 +1,6 @@
 // amplify-release on the one outbound channel: secrets in every form, untrusted service text (W1), cancellation.
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
-  AmplifyClient,
-  GetAppCommand,
   GetBranchCommand,
   GetJobCommand,
   ListJobsCommand,
@@ -15,14 +12,11 @@ import type { CleanupReport } from '../../../src/cancel';
 import { CancelledError, errorMessage } from '../../../src/errors';
 import { REDACTED } from '../../../src/secrets';
 import { COMMAND_PAYLOADS, expectPayloadsDefused } from '../../helpers/workflow-commands';
-import { APP_ID, BRANCH, app, branch, harness, job, jobSummary, step, type Harness } from './fixtures';
+import { amplify, app, base, branch, harness, job, jobSummary, step, world, type Harness } from './fixtures';
 
-const amplify = mockClient(AmplifyClient);
 beforeEach(() => {
   amplify.reset();
 });
-
-const base = { 'app-id': APP_ID, branch: BRANCH };
 
 /** What the entry (src/entry.ts) does with an error: one line through the outbound channel. */
 async function runLikeTheEntry(h: Harness): Promise<unknown> {
@@ -53,11 +47,11 @@ describe('C3: a secret in every form never leaves the process (log, summary, out
       it(`C3: the ${formName} form echoed back by Amplify is redacted everywhere (debug: ${debug})`, async () => {
         // The service echoes the secret in fields we print: a commit id (reason output, summary, log), a
         // step's status reason (log, error line, summary) and a log URL (log).
-        amplify.on(GetAppCommand).resolves({ app: app(null) });
-        amplify.on(GetBranchCommand).resolves({ branch: branch({ STORED_TOKEN: SECRET }) });
-        amplify.on(UpdateBranchCommand).resolves({ branch: branch({}) });
-        amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('42', 'SUCCEED', form)] });
-        amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+        world({
+          appEnv: null,
+          branchEnv: { STORED_TOKEN: SECRET },
+          jobs: [jobSummary('42', 'SUCCEED', form)],
+        });
         amplify.on(GetJobCommand).resolves({
           job: job('43', 'FAILED', [
             step('BUILD', 'FAILED', {
@@ -96,10 +90,11 @@ describe('C3: a secret in every form never leaves the process (log, summary, out
 describe('W1: text from Amplify cannot issue workflow commands', () => {
   it('W1: job status, step names, reasons and log URLs with workflow commands are neutralised', async () => {
     const evil = `\n${COMMAND_PAYLOADS.join('\n')}`;
-    amplify.on(GetAppCommand).resolves({ app: { ...app(null), name: `web${evil}` } });
-    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
-    amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('42', 'SUCCEED', `HEAD${evil}`)] });
-    amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+    world({
+      app: { ...app(null), name: `web${evil}` },
+      branchEnv: null,
+      jobs: [jobSummary('42', 'SUCCEED', `HEAD${evil}`)],
+    });
     amplify.on(GetJobCommand).resolves({
       job: job('43', 'FAILED', [
         step(`BUILD${evil}`, 'FAILED', { statusReason: `boom${evil}`, logUrl: `https://l.example/${evil}` }),
@@ -115,10 +110,7 @@ describe('W1: text from Amplify cannot issue workflow commands', () => {
 
 describe('cancellation', () => {
   it('a release job we started is NOT stopped on cancel, and the cancellation note says so', async () => {
-    amplify.on(GetAppCommand).resolves({ app: app(null) });
-    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
-    amplify.on(ListJobsCommand).resolves({ jobSummaries: [] });
-    amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+    world({ appEnv: null, branchEnv: null });
     const h = harness(base);
     let reports: Promise<CleanupReport[]> | undefined;
     amplify.on(GetJobCommand).callsFake(async () => {
@@ -140,9 +132,7 @@ describe('cancellation', () => {
   });
 
   it('waiting for someone else’s job registers no cleanup (nothing of ours to report)', async () => {
-    amplify.on(GetAppCommand).resolves({ app: app(null) });
-    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
-    amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('50', 'RUNNING')] });
+    world({ appEnv: null, branchEnv: null, jobs: [jobSummary('50', 'RUNNING')] });
     const h = harness(base);
     let reports: Promise<CleanupReport[]> | undefined;
     amplify.on(GetJobCommand).callsFake(async () => {
@@ -155,7 +145,7 @@ describe('cancellation', () => {
   });
 
   it('after cancellation no environment variable is written', async () => {
-    amplify.on(GetAppCommand).resolves({ app: app(null) });
+    world({ appEnv: null });
     const h = harness({ ...base, 'environment-variables': 'A=1' });
     amplify.on(GetBranchCommand).callsFake(async () => {
       void h.rt.cancel.cancel('SIGINT');

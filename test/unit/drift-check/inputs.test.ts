@@ -9,7 +9,7 @@ import {
 import { InputError } from '../../../src/errors';
 import { mapInputs } from '../../../src/inputs';
 import { D1_TEMPLATE } from '../../fixtures/drift';
-import { expectDeclares, expectDefaults, readActionYml } from '../../helpers/action-yml';
+import { actionYmlContract, declaredDefaults } from '../../helpers/action-yml';
 import { cfn, harness, install, runAction, workspace } from './harness';
 
 const env = { AWS_REGION: 'us-east-1', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2' };
@@ -139,15 +139,11 @@ describe('bad inputs: one InputError, zero AWS calls', () => {
 });
 
 describe('action.yml', () => {
-  const yml = readActionYml('drift-check');
+  const yml = actionYmlContract('drift-check', { INPUTS, OUTPUTS, DEFAULTS });
 
-  it('declares exactly INPUTS and OUTPUTS, each with a description', () => {
-    expectDeclares('drift-check', yml, INPUTS, OUTPUTS);
+  it('stacks is required, and the parser really uses the defaults', () => {
     expect(yml.inputs.stacks).toMatchObject({ required: true });
-  });
-
-  it('defaults equal the parser defaults, and the parser really uses them', () => {
-    const { 'github-token': _token, ...rest } = expectDefaults(yml, DEFAULTS);
+    const { 'github-token': _token, ...rest } = declaredDefaults(yml);
     const explicit = parseInputs(mapInputs({ stacks: 'a', ...rest }), env, 5);
     const implicit = parseInputs(mapInputs({ stacks: 'a' }), env, 5);
     expect(explicit).toEqual(implicit);

@@ -11,7 +11,7 @@ import {
   parseChartRef,
   parseInputs,
 } from '../../../actions/helm-guard/src/inputs';
-import { expectDeclares, expectDefaults, readActionYml } from '../../helpers/action-yml';
+import { actionYmlContract } from '../../helpers/action-yml';
 
 const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-helm-guard-ws-'));
 fs.writeFileSync(path.join(ws, 'values.yaml'), 'replicaCount: 2\n');
@@ -47,12 +47,8 @@ const OVERRIDING_EXTRA_ARGS: [string, string][] = [
 ];
 
 describe('action.yml matches the parser', () => {
-  const doc = readActionYml('helm-guard');
-  it('declares exactly INPUTS and OUTPUTS, each described; runs the committed bundle on node24, with author and branding', () => {
-    expectDeclares('helm-guard', doc, INPUTS, OUTPUTS);
-  });
-  it('defaults equal the parser defaults, and only those inputs have one', () => {
-    expectDefaults(doc, DEFAULTS);
+  const doc = actionYmlContract('helm-guard', { INPUTS, OUTPUTS, DEFAULTS });
+  it('the parser really uses the defaults', () => {
     const parsed = parse({});
     expect(parsed.onDowngrade).toBe(doc.inputs['on-downgrade']!.default);
     expect(parsed.onChartMismatch).toBe(doc.inputs['on-chart-mismatch']!.default);
