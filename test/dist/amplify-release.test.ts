@@ -1,6 +1,7 @@
 // Runs the committed bundle (dist/amplify-release/index.js) as a process, exactly as the runner does, against a
 // loopback Amplify stub (moto has no Amplify API). Rebuild with `node scripts/package.mjs amplify-release` first.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { escapeMarkdown } from '../../src/escape';
 import { runDist, type DistRun } from '../helpers/dist';
 import { startAmplifyStub, type AmplifyStub } from '../helpers/amplify-stub';
 
@@ -79,8 +80,8 @@ describe('dist: amplify-release', () => {
     });
     expect(run.stdout).toContain('job 1 step BUILD: RUNNING');
     expect(run.stdout).toContain('::group::amplify-release: app d2stubapp01 branch release/demo (us-east-1): release');
-    // Summary cells are Markdown-escaped (`_` is written `\_`).
-    expect(run.summary).toContain('| DB\\_PASSWORD | added |');
+    // A summary cell escapes Markdown (DB\_PASSWORD), as renderTable writes every cell.
+    expect(run.summary).toContain(`| ${escapeMarkdown('DB_PASSWORD')} | added |`);
     expect(visible(run)).not.toContain(SECRET);
   });
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runDist } from '../helpers/dist';
 import { startCfnStub, type CfnStub } from '../helpers/cfn-query-stub';
+import { D1_CREATE_CHANGE_SET } from '../helpers/drift-cfn';
 import { D1_TEMPLATE, d1, d1WithSecret, d2, detectionFailed, NOECHO_SECRET, noDrift } from '../fixtures/drift';
 
 let stub: CfnStub | undefined;
@@ -56,11 +57,7 @@ describe('dist: drift-check', () => {
     // the SDK really sent what the action asked for
     const create = stub.ops('CreateChangeSet')[0]!.params;
     expect(create).toMatchObject({
-      StackName: 'orders-prod',
-      ChangeSetName: 'drift-orders-prod-4242-1',
-      ChangeSetType: 'UPDATE',
-      DeploymentMode: 'REVERT_DRIFT',
-      TemplateBody: D1_TEMPLATE,
+      ...D1_CREATE_CHANGE_SET,
       'Capabilities.member.1': 'CAPABILITY_IAM',
       'Parameters.member.1.ParameterKey': 'Env',
       'Parameters.member.1.ParameterValue': 'prod',

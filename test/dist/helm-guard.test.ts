@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { REDACTED } from '../../src/secrets';
 import { runDist } from '../helpers/dist';
+import { base, DOWNGRADE_BLOCKED_OUTPUTS, nginx } from '../unit/helm-guard/fake';
 
 const fakeDir = path.resolve('test/helpers/fake-helm');
 
@@ -31,23 +33,6 @@ function fake(state: object): Fake {
   };
 }
 
-const nginx = (version: string) => ({
-  name: 'ingress-nginx',
-  namespace: 'ingress-nginx',
-  chart: 'ingress-nginx',
-  version,
-  appVersion: '1.13.0',
-  revision: 3,
-  status: 'deployed',
-});
-
-const base = {
-  release: 'ingress-nginx',
-  namespace: 'ingress-nginx',
-  chart: 'ingress-nginx/ingress-nginx',
-  version: '4.13.0',
-};
-
 /** Lines the runner would print (add-mask commands are consumed by the runner, never shown). */
 const visible = (text: string) =>
   text
@@ -61,13 +46,7 @@ describe('dist/helm-guard (the committed bundle, as the runner runs it)', () => 
     const r = await runDist('helm-guard', base, { env: f.env });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::H4: release 'ingress-nginx' in namespace 'ingress-nginx' runs chart ingress-nginx 4\.14\.0/);
-    expect(r.outputs).toEqual({
-      'installed-version': '4.14.0',
-      'installed-chart': 'ingress-nginx',
-      'pinned-version': '4.13.0',
-      decision: 'downgrade-blocked',
-      'should-upgrade': 'false',
-    });
+    expect(r.outputs).toEqual(DOWNGRADE_BLOCKED_OUTPUTS);
     expect(r.summary).toMatch(/### helm-guard: ingress-nginx in ingress-nginx/);
     expect(r.summary).toMatch(/downgrade-blocked/);
     expect(f.calls()).toEqual([
@@ -125,7 +104,7 @@ describe('dist/helm-guard (the committed bundle, as the runner runs it)', () => 
     );
     expect(r.stdout).toMatch(/Release "ingress-nginx" has been upgraded\. Happy Helming!/);
     expect(r.summary).toMatch(/Ran \(succeeded\)/);
-    expect(r.summary).toContain('--set-string controller.token=**** --wait --timeout 5m');
+    expect(r.summary).toContain(`--set-string controller.token=${REDACTED} --wait --timeout 5m`);
     // C3: the runner was told to mask it, and nothing visible contains it (also with RUNNER_DEBUG=1).
     expect(r.stdout).toContain(`::add-mask::${secret}`);
     expect(visible(r.all)).not.toContain(secret);

@@ -7,6 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { changeSetId, type DriftScenario } from '../fixtures/drift';
+import { pageOf } from './drift-cfn';
 
 export const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
@@ -106,13 +107,8 @@ export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions
         return { ...base, ...s.detection };
       }
       case 'DescribeStackResourceDrifts': {
-        const all = scenario(p.StackName).resourceDrifts;
-        const start = Number(p.NextToken ?? 0);
-        const next = start + pageSize;
-        return {
-          StackResourceDrifts: all.slice(start, next),
-          NextToken: next < all.length ? String(next) : undefined,
-        };
+        const { page, nextToken } = pageOf(scenario(p.StackName).resourceDrifts, p.NextToken, pageSize);
+        return { StackResourceDrifts: page, NextToken: nextToken };
       }
       case 'CreateChangeSet': {
         const s = scenario(p.StackName);
@@ -136,14 +132,8 @@ export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions
           p.IncludePropertyValues === 'true'
             ? (s.changeSet.Changes ?? [])
             : stripValues(s.changeSet.Changes ?? []);
-        const start = Number(p.NextToken ?? 0);
-        const next = start + pageSize;
-        return {
-          ...base,
-          ...s.changeSet,
-          Changes: changes.slice(start, next),
-          NextToken: next < changes.length ? String(next) : undefined,
-        };
+        const { page, nextToken } = pageOf(changes, p.NextToken, pageSize);
+        return { ...base, ...s.changeSet, Changes: page, NextToken: nextToken };
       }
       case 'DeleteChangeSet': {
         const cs = findCs(p.ChangeSetName as string, p.StackName);

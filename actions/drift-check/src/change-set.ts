@@ -1,21 +1,21 @@
 /**
- * The drift-aware change set of one stack (REVERT_DRIFT): create it (tracked before the call is sent, see
- * `change-set-tracker.ts`), wait for it, classify it three ways, optionally revert behind the gates, and —
- * always, awaited — delete it unless it was executed.
+ * The drift-aware change set of one stack (REVERT_DRIFT): create it (tracked before the call is sent, by the
+ * shared lifecycle in src/cfn/lifecycle.ts), wait for it, classify it three ways, optionally revert behind the
+ * gates, and — always, awaited — delete it unless it was executed.
  */
 import {
-  DescribeStacksCommand,
   ExecuteChangeSetCommand,
   type CreateChangeSetCommandInput,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import { GuardError } from '../../../src/errors';
-import { pollUntil } from '../../../src/poll';
+import { BACKOFF } from '../../../src/poll';
 import { renderPlan } from '../../../src/plan';
 import { destructiveRefusal } from '../../../src/plan-report';
 import { buildParameters } from '../../../src/cfn/parameters';
-import { createChangeSet, waitForChangeSet } from '../../../src/cfn/changeset';
-import { NOT_CREATED, TrackedChangeSet } from './change-set-tracker';
+import { waitForChangeSet } from '../../../src/cfn/changeset';
+import { trackChangeSet, type TrackedChangeSet } from '../../../src/cfn/lifecycle';
+import { EXECUTION_FINAL, waitForOwnOperation } from '../../../src/cfn/own-operation';
 import { classifyChangeSet, type Classification } from './classify';
 import { send } from './detect';
 import {
@@ -26,6 +26,15 @@ import {
   type StackResult,
 } from './drift';
 import type { DriftInputs } from './inputs';
+
+/** One stack's drift-aware change set on its way: what every step below reads and records into. */
+interface ChangeSetRun {
+  deps: DriftDeps;
+  inputs: DriftInputs;
+  result: StackResult;
+  changeSet: ChangeSetResult;
+  tracked: TrackedChangeSet;
+}
 
 function createInput(
   deps: DriftDeps,
@@ -60,66 +69,44 @@ export async function driftAwareChangeSet(
   parameterNames: string[],
   result: StackResult,
 ): Promise<void> {
-  const { cfn, log, clock } = deps;
   const stackName = result.stack;
   const name = inputs.changeSetNames[stackName] as string;
   const input = createInput(deps, inputs, stack, parameterNames, name);
-  log.info(
+  deps.log.info(
     `Creating drift-aware change set ${name} (REVERT_DRIFT, ${inputs.template ? 'given template' : 'previous template'}) for stack ${stackName}.`,
   );
-  deps.cancel.throwIfCancelled();
   // Registered for cleanup before CreateChangeSet is sent: if its answer is lost, the cleanup deletes by name.
-  const tracked = new TrackedChangeSet(deps, stackName, name);
+  const tracked = trackChangeSet(deps, stackName, name);
   const changeSet: ChangeSetResult = { name, status: 'ready', changes: [], executed: false, deleted: false };
+  const run: ChangeSetRun = { deps, inputs, result, changeSet, tracked };
   try {
-    const created = await tracked.create(() => send(clock, () => createChangeSet(cfn, input)));
+    const created = await tracked.create(input);
     if (created.kind === 'empty') {
       result.changeSet = { ...changeSet, status: 'empty', reason: created.reason, deleted: true };
-      log.info(
+      deps.log.info(
         `Stack ${stackName}: the drift-aware change set is empty (${created.reason.trim()}); nothing to revert.`,
       );
       return;
     }
     changeSet.id = created.id;
     result.changeSet = changeSet;
-    await inspectChangeSet(deps, inputs, result, changeSet, tracked);
+    await inspectChangeSet(run);
   } finally {
-    if (!changeSet.executed) await removeChangeSet(deps, result, changeSet, tracked);
-    tracked.done();
+    if (!changeSet.executed) await removeChangeSet(run);
+    tracked.release();
   }
 }
 
-/** Delete the change set (awaited) and record what was verified. */
-async function removeChangeSet(
-  deps: DriftDeps,
-  result: StackResult,
-  changeSet: ChangeSetResult,
-  tracked: TrackedChangeSet,
-): Promise<void> {
-  const cleanup = await tracked.remove();
-  const shown = changeSet.id ?? changeSet.name;
-  if (result.changeSet === changeSet) {
-    changeSet.deleted = cleanup.ok;
-    if (cleanup.ok) deps.log.info(`Deleted change set ${shown} of stack ${result.stack}.`);
-  } else if (cleanup.ok && cleanup.detail !== NOT_CREATED) {
-    // The create answer was lost: the change set was looked for and deleted by name.
-    deps.log.info(`Change set ${shown} of stack ${result.stack}: ${cleanup.detail}.`);
-  }
-  if (!cleanup.ok) {
-    deps.log.warning(`Could not delete change set ${shown} of stack ${result.stack}: ${cleanup.detail}.`);
-    result.notes.push(`Change set ${changeSet.name} could not be deleted; delete it by hand.`);
-  }
+/** Delete the change set (awaited; the lifecycle logs what it did) and record what was verified. */
+async function removeChangeSet({ result, changeSet, tracked }: ChangeSetRun): Promise<void> {
+  const cleanup = await tracked.cleanup('the drift check is done');
+  if (result.changeSet === changeSet) changeSet.deleted = cleanup.ok;
+  if (!cleanup.ok) result.notes.push(`Change set ${changeSet.name} could not be deleted; delete it by hand.`);
 }
 
 /** Wait for the change set, classify it, and revert when asked. */
-async function inspectChangeSet(
-  deps: DriftDeps,
-  inputs: DriftInputs,
-  result: StackResult,
-  changeSet: ChangeSetResult,
-  tracked: TrackedChangeSet,
-): Promise<void> {
-  const { log } = deps;
+async function inspectChangeSet(run: ChangeSetRun): Promise<void> {
+  const { deps, inputs, result, changeSet } = run;
   const stackName = result.stack;
   const state = await waitForChangeSet({
     cfn: deps.cfn,
@@ -131,23 +118,20 @@ async function inspectChangeSet(
   });
   changeSet.stackDriftStatus = state.description.StackDriftStatus;
   changeSet.deploymentMode = state.description.DeploymentMode;
-  const changes = state.description.Changes;
   if (changeSet.stackDriftStatus === 'DRIFTED') result.drifted = true;
-  if (state.kind === 'empty') {
-    changeSet.status = 'empty';
+  if (state.kind !== 'ready') {
+    changeSet.status = state.kind;
     changeSet.reason = state.reason;
-    log.info(
+    if (state.kind === 'failed')
+      throw new GuardError(
+        `The drift-aware change set ${changeSet.name} for stack ${stackName} failed: ${state.reason}`,
+      );
+    deps.log.info(
       `Stack ${stackName}: the drift-aware change set has no changes (${state.reason.trim()}); nothing to revert.`,
     );
     return;
   }
-  if (state.kind === 'failed') {
-    changeSet.status = 'failed';
-    changeSet.reason = state.reason;
-    throw new GuardError(
-      `The drift-aware change set ${changeSet.name} for stack ${stackName} failed: ${state.reason}`,
-    );
-  }
+  const changes = state.description.Changes;
   const classification = classifyChangeSet(
     changes,
     { noEchoParameters: result.noEchoParameters },
@@ -159,32 +143,28 @@ async function inspectChangeSet(
   result.classification = classification;
   if (classification.drifted) result.drifted = true;
   const counts = classification.counts;
-  log.info(
-    `Stack ${stackName}: ${changeSet.changes.length} change(s); ${counts.overwrite} overwrite, ${counts.revert} revert, ${counts.sync} sync, ${counts.recreate} recreate.`,
+  deps.log.info(
+    `Stack ${stackName}: ${changes.length} change(s); ${counts.overwrite} overwrite, ${counts.revert} revert, ${counts.sync} sync, ${counts.recreate} recreate.`,
   );
   for (const row of classification.rows.filter((candidate) => candidate.verdict === 'overwrite')) {
-    log.warning(
+    deps.log.warning(
       `Stack ${stackName}: ${row.logicalId}.${row.property} would be overwritten: previous ${row.previous ?? '(unset)'}, live ${row.live ?? '(unset)'}, proposed ${row.proposed ?? '(unset)'} (D1).`,
     );
   }
-  if (inputs.revert) await revertDrift(deps, inputs, result, changeSet, tracked);
+  if (inputs.revert) await revertDrift(run, classification);
 }
 
-/** Execute the drift-aware change set, behind fail-on: overwrite and the destructive-change gate (H2). */
-async function revertDrift(
-  deps: DriftDeps,
-  inputs: DriftInputs,
-  result: StackResult,
-  changeSet: ChangeSetResult,
-  tracked: TrackedChangeSet,
-): Promise<void> {
-  const { cfn, log, clock } = deps;
+/**
+ * The gates before a revert: fail-on: overwrite never overwrites a live fix (returns the refusal, the stack is
+ * only reported); a destructive change that is not allowed stops this stack (H2, throws).
+ */
+function revertRefusal(
+  { inputs, result, changeSet }: ChangeSetRun,
+  classification: Classification,
+): string | undefined {
   const stackName = result.stack;
-  const classification = result.classification as Classification;
   if (classification.counts.overwrite > 0 && inputs.failOn === 'overwrite') {
-    result.refusal = `Not reverting stack ${stackName}: the change set would overwrite ${classification.counts.overwrite} live value(s) that differ from both the previous template and the proposed one (fail-on: overwrite). Update the template, or set fail-on: never to revert anyway.`;
-    log.warning(result.refusal);
-    return;
+    return `Not reverting stack ${stackName}: the change set would overwrite ${classification.counts.overwrite} live value(s) that differ from both the previous template and the proposed one (fail-on: overwrite). Update the template, or set fail-on: never to revert anyway.`;
   }
   const plan = renderPlan({
     changeSets: [{ stackName, changeSetName: changeSet.name, changes: changeSet.changes }],
@@ -193,21 +173,31 @@ async function revertDrift(
     noEchoParameters: result.noEchoParameters,
     allowList: inputs.destructiveAllowList,
   });
-  const refusal = destructiveRefusal(
+  const destructive = destructiveRefusal(
     plan,
     inputs.allowDestructive,
     `drift-aware change set ${changeSet.name} of stack ${stackName}`,
   );
+  if (destructive) {
+    result.refusal = destructive;
+    throw new GuardError(destructive);
+  }
+  return undefined;
+}
+
+/** Execute the drift-aware change set behind the gates and wait for OUR update to end (src/cfn/own-operation). */
+async function revertDrift(run: ChangeSetRun, classification: Classification): Promise<void> {
+  const { deps, inputs, result, changeSet, tracked } = run;
+  const { cfn, log, clock } = deps;
+  const stackName = result.stack;
+  const refusal = revertRefusal(run, classification);
   if (refusal) {
     result.refusal = refusal;
-    throw new GuardError(refusal);
+    log.warning(refusal);
+    return;
   }
   log.info(`Reverting drift of stack ${stackName}: executing change set ${changeSet.name}.`);
-  // ExecuteChangeSet is asynchronous: the stack may still show its previous final state for a moment, so a
-  // final status only counts once the update has visibly started (in progress seen or LastUpdatedTime moved).
-  const before = (await describeStackOf(deps, stackName))?.LastUpdatedTime?.getTime() ?? 0;
-  let sawProgress = false;
-  deps.cancel.throwIfCancelled();
+  const before = await describeStackOf(deps, stackName);
   await tracked.execute(() =>
     send(clock, () =>
       cfn.send(
@@ -220,23 +210,20 @@ async function revertDrift(
     ),
   );
   changeSet.executed = true;
-  const final = await pollUntil<Stack>({
+  const final = await waitForOwnOperation({
+    cfn,
+    clock,
+    stack: tracked.stackId ?? before?.StackId ?? stackName,
     what: `stack ${stackName} to finish reverting drift`,
     timeoutMs: inputs.waitTimeoutMs,
-    clock,
+    before,
+    finalStatuses: EXECUTION_FINAL.UPDATE,
+    backoff: BACKOFF.driftRevert,
     checkFirst: false,
-    initialMs: 2000,
-    factor: 1.5,
-    maxMs: 15_000,
-    check: async () => {
-      const current = (await cfn.send(new DescribeStacksCommand({ StackName: stackName }))).Stacks?.[0];
-      if (!current || current.StackStatus?.endsWith('_IN_PROGRESS')) {
-        sawProgress = true;
-        return undefined;
-      }
-      return sawProgress || (current.LastUpdatedTime?.getTime() ?? 0) !== before ? current : undefined;
-    },
+    signal: deps.cancel.signal,
   });
+  tracked.executionEnded();
+  if (!final) throw new GuardError(`Reverting drift of stack ${stackName} failed: the stack is gone.`);
   result.stackStatus = final.StackStatus;
   if (final.StackStatus !== 'UPDATE_COMPLETE') {
     throw new GuardError(

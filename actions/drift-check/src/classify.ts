@@ -9,13 +9,15 @@
  *  change     no drift on this property: an ordinary template change
  */
 import type { Change, ResourceChangeDetail } from '@aws-sdk/client-cloudformation';
+import { REDACTED } from '../../../src/secrets';
 
 export type Verdict = 'overwrite' | 'revert' | 'sync' | 'recreate' | 'change';
 
 /** Worst first: the order rows, resources and stacks are shown in. */
 export const VERDICT_ORDER: Verdict[] = ['overwrite', 'recreate', 'revert', 'sync', 'change'];
 
-export const MASK = '****';
+/** What CloudFormation itself shows for a NoEcho value: never a secret to register. Ours is REDACTED. */
+export const CLOUDFORMATION_NOECHO_MASK = '****';
 
 export interface PropertyRow {
   logicalId: string;
@@ -27,7 +29,7 @@ export interface PropertyRow {
   live?: string;
   proposed?: string;
   verdict: Verdict;
-  /** The value is fed by a NoEcho parameter: shown as ****. */
+  /** The value is fed by a NoEcho parameter: shown as REDACTED (src/secrets.ts). */
   secret: boolean;
   /** Replacement the property change forces (Always / Conditionally / Never). */
   recreation?: string;
@@ -174,8 +176,8 @@ export function classifyChangeSet(
       const values = threeWay(detail);
       if (secret)
         for (const value of [values.previous, values.live, values.proposed])
-          if (value && value !== MASK) secretValues.push(value);
-      const shown = (value: string | undefined) => (secret && value !== undefined ? MASK : value);
+          if (value && value !== CLOUDFORMATION_NOECHO_MASK && value !== REDACTED) secretValues.push(value);
+      const shown = (value: string | undefined) => (secret && value !== undefined ? REDACTED : value);
       rows.push({
         ...base,
         property: propertyName(detail),

@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { Cancellation } from '../../../src/cancel';
 import type { Clock } from '../../../src/clock';
-import { pollUntil, retry } from '../../../src/poll';
+import { BACKOFF, pollUntil, retry } from '../../../src/poll';
 
 export interface PropertyDiff {
   path: string;
@@ -88,9 +88,7 @@ export async function detectDrift(
     timeoutMs,
     clock,
     checkFirst: false,
-    initialMs: 1000,
-    factor: 1.5,
-    maxMs: 10_000,
+    ...BACKOFF.driftDetection,
     check: async () => {
       deps.cancel?.throwIfCancelled();
       const status = await cfn.send(

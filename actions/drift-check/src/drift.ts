@@ -15,7 +15,10 @@ import type { Clock } from '../../../src/clock';
 import { errorMessage, GuardError } from '../../../src/errors';
 import type { Logger } from '../../../src/log';
 import type { Outbound } from '../../../src/outbound';
+import { maskNoEchoOverrides } from '../../../src/cfn/noecho';
+import { assertDeclaredOverrides } from '../../../src/cfn/parameters';
 import { describeStack } from '../../../src/cfn/stack';
+import { templateSummaryParameters, type TemplateParameter } from '../../../src/cfn/template';
 import { driftAwareChangeSet } from './change-set';
 import type { Classification } from './classify';
 import { detectDrift, detectionDrifted, send, type DetectionResult } from './detect';
@@ -96,34 +99,44 @@ export function addStackSecret(deps: DriftDeps, result: StackResult, value: stri
   result.secrets.push(value);
 }
 
+/** The parameters of the template the change set uses: the given file's, else from GetTemplateSummary. */
+async function declaredParameters(
+  deps: DriftDeps,
+  inputs: DriftInputs,
+  stackName: string,
+): Promise<TemplateParameter[]> {
+  if (inputs.templateParameters) return inputs.templateParameters;
+  const template = inputs.template;
+  if (template?.kind === 'url')
+    return send(deps.clock, () => templateSummaryParameters(deps.cfn, template.url));
+  // The stack's previous template (UsePreviousTemplate).
+  const summary = await send(deps.clock, () =>
+    deps.cfn.send(new GetTemplateSummaryCommand({ StackName: stackName })),
+  );
+  return (summary.Parameters ?? []).map((parameter) => ({
+    name: parameter.ParameterKey ?? '',
+    noEcho: parameter.NoEcho === true,
+    hasDefault: parameter.DefaultValue !== undefined,
+  }));
+}
+
 /**
- * Parameter names of the template the change set uses. Learns the NoEcho names and registers NoEcho
- * override values as secrets (C3) before anything could print them.
+ * Parameter names of the template the change set uses. Registers NoEcho override values as secrets (C3)
+ * before anything could print them, and refuses overrides the template does not declare (L1) before any
+ * call that starts anything.
  */
 async function templateParameterNames(
   deps: DriftDeps,
   inputs: DriftInputs,
   result: StackResult,
 ): Promise<string[]> {
-  let declared: { name: string; noEcho: boolean }[];
-  if (inputs.templateParameters) declared = inputs.templateParameters;
-  else {
-    const source =
-      inputs.template?.kind === 'url' ? { TemplateURL: inputs.template.url } : { StackName: result.stack };
-    const summary = await send(deps.clock, () => deps.cfn.send(new GetTemplateSummaryCommand(source)));
-    declared = (summary.Parameters ?? []).map((parameter) => ({
-      name: parameter.ParameterKey ?? '',
-      noEcho: parameter.NoEcho === true,
-    }));
-  }
-  result.noEchoParameters = declared
-    .filter((parameter) => parameter.noEcho)
-    .map((parameter) => parameter.name);
-  for (const override of inputs.parameterOverrides) {
-    if (override.value && result.noEchoParameters.includes(override.key))
-      addStackSecret(deps, result, override.value);
-  }
-  return declared.map((parameter) => parameter.name);
+  const declared = await declaredParameters(deps, inputs, result.stack);
+  const masking = maskNoEchoOverrides(deps.secrets, declared, inputs.parameterOverrides);
+  result.noEchoParameters = masking.noEchoParameters;
+  result.secrets.push(...masking.secrets);
+  const names = declared.map((parameter) => parameter.name);
+  assertDeclaredOverrides(inputs.parameterOverrides, names);
+  return names;
 }
 
 /** Check one stack. Never throws. */

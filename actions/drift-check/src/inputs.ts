@@ -1,21 +1,21 @@
 import { Capability } from '@aws-sdk/client-cloudformation';
 import { regionFromEnv } from '../../../src/aws';
 import { InputError } from '../../../src/errors';
+import { bool, int, list, oneOf, optional, type InputGetter } from '../../../src/inputs';
 import {
-  bool,
-  int,
-  list,
-  oneOf,
-  optional,
+  destructiveAllowList as parseDestructiveAllowList,
+  environmentLabel,
   printable,
   validateRegion,
   validateStackName,
   workspaceRoot,
-  type InputGetter,
-  destructiveAllowList as parseDestructiveAllowList,
-  environmentLabel,
 } from '../../../src/inputs';
-import { parseParameterOverrides, type ParameterOverride } from '../../../src/cfn/parameters';
+import { uniqueChangeSetName } from '../../../src/cfn/names';
+import {
+  assertDeclaredOverrides,
+  parseParameterOverrides,
+  type ParameterOverride,
+} from '../../../src/cfn/parameters';
 import {
   MAX_TEMPLATE_BODY_BYTES,
   parseTemplate,
@@ -96,11 +96,7 @@ const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 
 /** `drift-<stack>-<run id>-<attempt>` (≤ 128 characters): unique per run and attempt, a timestamp outside Actions. */
 export function changeSetNameFor(stack: string, env: NodeJS.ProcessEnv, now: number): string {
-  const runId = env.GITHUB_RUN_ID && /^\d+$/.test(env.GITHUB_RUN_ID) ? env.GITHUB_RUN_ID : undefined;
-  const attempt = /^\d+$/.test(env.GITHUB_RUN_ATTEMPT ?? '') ? env.GITHUB_RUN_ATTEMPT : '1';
-  const suffix = runId ? `${runId}-${attempt}` : `${now}`;
-  const room = 128 - 'drift-'.length - suffix.length - 1;
-  return `drift-${stack.slice(0, room).replace(/-+$/, '')}-${suffix}`;
+  return uniqueChangeSetName(stack, env, now, 'drift-');
 }
 
 /** Parse and validate every input (L1): any problem is one InputError, before any AWS call. */
@@ -158,16 +154,11 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: numbe
     'parameter-overrides',
     root,
   );
-  if (declaredParameters) {
-    const declared = new Set(declaredParameters.map((parameter) => parameter.name));
-    const unknown = parameterOverrides
-      .filter((override) => !declared.has(override.key))
-      .map((override) => override.key);
-    if (unknown.length)
-      throw new InputError(
-        `parameter-overrides name parameters the template does not declare: ${unknown.join(', ')}.`,
-      );
-  }
+  if (declaredParameters)
+    assertDeclaredOverrides(
+      parameterOverrides,
+      declaredParameters.map((parameter) => parameter.name),
+    );
 
   const capsRaw =
     optional(get, 'capabilities') === undefined ? [DEFAULTS.capabilities] : list(get, 'capabilities', true);

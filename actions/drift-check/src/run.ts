@@ -4,6 +4,7 @@
  * outbound channel, and fail the step when fail-on says so.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { maskNoEchoOverrides } from '../../../src/cfn/noecho';
 import { errorMessage, GuardError } from '../../../src/errors';
 import { mapLimit } from '../../../src/poll';
 import type { Runtime } from '../../../src/runtime';
@@ -70,11 +71,7 @@ export async function runWith(rt: Runtime): Promise<DriftOutcome> {
   // C3: secrets are registered before anything is printed. NoEcho names of a file template are known now;
   // those of the stacks' own templates are learned (and registered) per stack before anything prints them.
   rt.out.addSecret(inputs.githubToken);
-  const noEcho = new Set(
-    inputs.templateParameters?.filter((parameter) => parameter.noEcho).map((parameter) => parameter.name),
-  );
-  for (const override of inputs.parameterOverrides)
-    if (noEcho.has(override.key)) rt.out.addSecret(override.value);
+  maskNoEchoOverrides(rt.out, inputs.templateParameters, inputs.parameterOverrides);
   const cfn = rt.aws(CloudFormationClient, inputs.region);
   rt.log.info(
     `drift-check: ${inputs.stacks.length} stack(s) in ${inputs.region}${inputs.environment ? ` (${inputs.environment})` : ''}, mode ${inputs.mode}, fail-on ${inputs.failOn}, concurrency ${inputs.concurrency}${inputs.revert ? ', revert: true' : ''}.`,

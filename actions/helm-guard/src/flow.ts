@@ -43,7 +43,7 @@ export interface ReleaseCheck {
 }
 
 export interface UpgradeRun {
-  /** The upgrade command as displayed (secrets as ****). */
+  /** The upgrade command as displayed (secrets as REDACTED). */
   command: string;
   upgradeExitCode: number;
 }

@@ -2,6 +2,7 @@
  * Talking to the helm CLI: the argument builders and parsers for `helm get metadata -o json` /
  * `helm list -o json` (the runner itself is helm-exec.ts).
  */
+import { REDACTED } from '../../../src/secrets';
 import type { InstalledRelease } from './guard';
 import type { HelmGuardInputs } from './inputs';
 import { splitChartVersion } from './split';
@@ -44,7 +45,7 @@ export function strvalsLiteral(value: string): string {
 
 export interface UpgradeCommand {
   args: string[];
-  /** The same arguments with secret values replaced by ****, for logs and the summary. */
+  /** The same arguments with secret values replaced by REDACTED (src/secrets.ts), for logs and the summary. */
   display: string[];
 }
 
@@ -73,7 +74,7 @@ export function upgradeArgs(inputs: HelmGuardInputs): UpgradeCommand {
   for (const pair of inputs.setSecret) {
     // --set-string: a secret is text; never let Helm turn "0123" or "true" into a number or a boolean.
     args.push('--set-string', `${pair.key}=${strvalsLiteral(pair.value)}`);
-    display.push('--set-string', `${pair.key}=****`);
+    display.push('--set-string', `${pair.key}=${REDACTED}`);
   }
   if (inputs.atomic) both('--atomic');
   if (inputs.wait) both('--wait');
@@ -99,6 +100,30 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined;
 }
 
+/** The fields of a release as helm get metadata names them; name, chart and version already checked. */
+interface ReleaseFields extends Record<string, unknown> {
+  name: string;
+  chart: string;
+  version: string;
+}
+
+/** One release from helm's answer: text fields as text, a positive revision, optional fields only when given. */
+function installedRelease(fields: ReleaseFields): InstalledRelease {
+  const revision = Number(fields.revision);
+  const appVersion = str(fields.appVersion);
+  const deployedAt = str(fields.deployedAt);
+  return {
+    name: fields.name,
+    namespace: str(fields.namespace) ?? '',
+    chart: fields.chart,
+    version: fields.version,
+    ...(appVersion !== undefined ? { appVersion } : {}),
+    ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
+    status: str(fields.status) ?? '',
+    ...(deployedAt !== undefined ? { deployedAt } : {}),
+  };
+}
+
 /** `helm get metadata -o json` (Helm ≥ 3.13). */
 export function parseMetadata(stdout: string): InstalledRelease {
   let parsed: unknown;
@@ -116,17 +141,7 @@ export function parseMetadata(stdout: string): InstalledRelease {
   if (!chart || version === undefined) {
     throw new HelmOutputError('helm get metadata returned JSON without chart and version');
   }
-  const revision = Number(doc.revision);
-  return {
-    name: str(doc.name) ?? '',
-    namespace: str(doc.namespace) ?? '',
-    chart,
-    version,
-    ...(str(doc.appVersion) !== undefined ? { appVersion: str(doc.appVersion) } : {}),
-    ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
-    status: str(doc.status) ?? '',
-    ...(str(doc.deployedAt) !== undefined ? { deployedAt: str(doc.deployedAt) } : {}),
-  };
+  return installedRelease({ ...doc, name: str(doc.name) ?? '', chart, version });
 }
 
 /** `helm list -o json` rows; the row whose name is exactly the release (or undefined). */
@@ -148,17 +163,15 @@ export function parseList(
   ) as Record<string, unknown> | undefined;
   if (!row) return undefined;
   const { chart, version } = splitChartVersion(str(row.chart) ?? '', expectedName);
-  const revision = Number(row.revision);
-  return {
+  // helm list names two fields differently from helm get metadata.
+  return installedRelease({
+    ...row,
     name: release,
-    namespace: str(row.namespace) ?? '',
     chart,
     version,
-    ...(str(row.app_version) !== undefined ? { appVersion: str(row.app_version) } : {}),
-    ...(Number.isFinite(revision) && revision > 0 ? { revision } : {}),
-    status: str(row.status) ?? '',
-    ...(str(row.updated) !== undefined ? { deployedAt: str(row.updated) } : {}),
-  };
+    appVersion: row.app_version,
+    deployedAt: row.updated,
+  });
 }
 
 export const NOT_FOUND = /release: not found/;

@@ -1,6 +1,15 @@
 // Responses shaped exactly like the @aws-sdk/client-amplify types (App, Branch, JobSummary, Job, Step).
+import { mockClient } from 'aws-sdk-client-mock';
 import {
+  AmplifyClient,
+  GetAppCommand,
+  GetBranchCommand,
+  GetJobCommand,
+  ListJobsCommand,
   NotFoundException,
+  StartJobCommand,
+  UpdateAppCommand,
+  UpdateBranchCommand,
   type App,
   type Branch,
   type Job,
@@ -143,4 +152,34 @@ export function harness(
 /** Everything a person could see: log lines, annotations, summaries, outputs. */
 export function everything(h: Harness): string {
   return h.rt.sink.all();
+}
+
+/** The Amplify API every client built by `rt.aws(AmplifyClient, …)` talks to (reset it before each test). */
+export const amplify = mockClient(AmplifyClient);
+
+/** The inputs every run needs. */
+export const base = { 'app-id': APP_ID, branch: BRANCH };
+
+export interface World {
+  /** The app as GetApp answers it. Default: app(appEnv). */
+  app?: App;
+  appEnv?: Record<string, string> | null;
+  branchEnv?: Record<string, string> | null;
+  /** The branch's jobs, on one page. Default: none. */
+  jobs?: JobSummary[];
+}
+
+/** App and branch exist; updates succeed; StartJob starts job 43, which runs and succeeds. */
+export function world(o: World = {}): void {
+  amplify.on(GetAppCommand).resolves({ app: o.app ?? app(o.appEnv) });
+  amplify.on(GetBranchCommand).resolves({ branch: branch(o.branchEnv) });
+  amplify.on(ListJobsCommand).resolves({ jobSummaries: o.jobs ?? [] });
+  amplify.on(UpdateBranchCommand).resolves({ branch: branch({}) });
+  amplify.on(UpdateAppCommand).resolves({ app: app({}) });
+  amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+  amplify
+    .on(GetJobCommand, { jobId: '43' })
+    .resolvesOnce({ job: job('43', 'PENDING', []) })
+    .resolvesOnce({ job: job('43', 'RUNNING', [step('BUILD', 'RUNNING')]) })
+    .resolves({ job: job('43', 'SUCCEED', [step('BUILD', 'SUCCEED'), step('DEPLOY', 'SUCCEED')]) });
 }

@@ -1,8 +1,5 @@
 import fs from 'node:fs';
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { mockClient } from 'aws-sdk-client-mock';
-import { AmplifyClient } from '@aws-sdk/client-amplify';
-import { parse as parseYaml } from 'yaml';
 import {
   DEFAULTS,
   INPUTS,
@@ -13,9 +10,9 @@ import {
 import { runWith } from '../../../actions/amplify-release/src/run';
 import { InputError } from '../../../src/errors';
 import { mapInputs } from '../../../src/inputs';
-import { APP_ID, BRANCH, SHA_A, harness } from './fixtures';
+import { actionYmlContract } from '../../helpers/action-yml';
+import { amplify, APP_ID, BRANCH, SHA_A, harness } from './fixtures';
 
-const amplify = mockClient(AmplifyClient);
 beforeEach(() => {
   amplify.reset();
 });
@@ -207,33 +204,9 @@ describe('L1: bad input → one clear error, zero AWS calls', () => {
 });
 
 describe('action.yml', () => {
-  const yml = parseYaml(fs.readFileSync('actions/amplify-release/action.yml', 'utf8')) as {
-    name: string;
-    description: string;
-    author: string;
-    branding: { icon: string; color: string };
-    inputs: Record<string, { description: string; required?: boolean; default?: string }>;
-    outputs: Record<string, { description: string }>;
-    runs: { using: string; main: string };
-  };
+  const yml = actionYmlContract('amplify-release', { INPUTS, OUTPUTS, DEFAULTS });
 
-  it('declares exactly INPUTS and OUTPUTS, each with a description', () => {
-    expect(Object.keys(yml.inputs).sort()).toEqual([...INPUTS].sort());
-    expect(Object.keys(yml.outputs).sort()).toEqual([...OUTPUTS].sort());
-    for (const v of [...Object.values(yml.inputs), ...Object.values(yml.outputs)])
-      expect(v.description.length).toBeGreaterThan(10);
-    expect(yml.author).toBe('Guarded Deploy');
-    expect(yml.branding.icon).toBeTruthy();
-    expect(yml.runs).toEqual({ using: 'node24', main: '../../dist/amplify-release/index.js' });
-  });
-
-  it('defaults equal the parser defaults; app-id and branch required with no default', () => {
-    const defaults = Object.fromEntries(
-      Object.entries(yml.inputs)
-        .filter(([, v]) => v.default !== undefined)
-        .map(([k, v]) => [k, v.default]),
-    );
-    expect(defaults).toEqual(Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [k, String(v)])));
+  it('app-id and branch required with no default; the parser really uses the defaults', () => {
     expect(yml.inputs['app-id']).toMatchObject({ required: true });
     expect(yml.inputs.branch).toMatchObject({ required: true });
     expect(yml.inputs.branch!.default).toBeUndefined();

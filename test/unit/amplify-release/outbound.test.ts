@@ -1,9 +1,6 @@
 // amplify-release on the one outbound channel: secrets in every form, untrusted service text (W1), cancellation.
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
-  AmplifyClient,
-  GetAppCommand,
   GetBranchCommand,
   GetJobCommand,
   ListJobsCommand,
@@ -14,14 +11,12 @@ import { runWith } from '../../../actions/amplify-release/src/run';
 import type { CleanupReport } from '../../../src/cancel';
 import { CancelledError, errorMessage } from '../../../src/errors';
 import { REDACTED } from '../../../src/secrets';
-import { APP_ID, BRANCH, app, branch, harness, job, jobSummary, step, type Harness } from './fixtures';
+import { COMMAND_PAYLOADS, expectPayloadsDefused } from '../../helpers/workflow-commands';
+import { amplify, app, base, branch, harness, job, jobSummary, step, world, type Harness } from './fixtures';
 
-const amplify = mockClient(AmplifyClient);
 beforeEach(() => {
   amplify.reset();
 });
-
-const base = { 'app-id': APP_ID, branch: BRANCH };
 
 /** What the entry (src/entry.ts) does with an error: one line through the outbound channel. */
 async function runLikeTheEntry(h: Harness): Promise<unknown> {
@@ -32,12 +27,6 @@ async function runLikeTheEntry(h: Harness): Promise<unknown> {
     h.rt.out.error(errorMessage(e));
     return e;
   }
-}
-
-/** A line the runner would treat as a workflow command (v2 `::` after whitespace, or v1 `##[` anywhere). */
-const COMMAND_LINE = /^[\s\u0085\u180e\u200b-\u200d\u2060\ufeff]*::|##\[/;
-function commandLines(lines: readonly string[]): string[] {
-  return lines.flatMap((l) => l.split(/\r\n|\r|\n/)).filter((l) => COMMAND_LINE.test(l));
 }
 
 describe('C3: a secret in every form never leaves the process (log, summary, outputs)', () => {
@@ -58,11 +47,11 @@ describe('C3: a secret in every form never leaves the process (log, summary, out
       it(`C3: the ${formName} form echoed back by Amplify is redacted everywhere (debug: ${debug})`, async () => {
         // The service echoes the secret in fields we print: a commit id (reason output, summary, log), a
         // step's status reason (log, error line, summary) and a log URL (log).
-        amplify.on(GetAppCommand).resolves({ app: app(null) });
-        amplify.on(GetBranchCommand).resolves({ branch: branch({ STORED_TOKEN: SECRET }) });
-        amplify.on(UpdateBranchCommand).resolves({ branch: branch({}) });
-        amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('42', 'SUCCEED', form)] });
-        amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+        world({
+          appEnv: null,
+          branchEnv: { STORED_TOKEN: SECRET },
+          jobs: [jobSummary('42', 'SUCCEED', form)],
+        });
         amplify.on(GetJobCommand).resolves({
           job: job('43', 'FAILED', [
             step('BUILD', 'FAILED', {
@@ -99,20 +88,13 @@ describe('C3: a secret in every form never leaves the process (log, summary, out
 });
 
 describe('W1: text from Amplify cannot issue workflow commands', () => {
-  const PAYLOADS = [
-    '::add-mask::x',
-    '::stop-commands::tok',
-    ' ::set-output name=a::b',
-    '\u0085::warning::x',
-    '##[set-output name=a;]b',
-  ];
-
   it('W1: job status, step names, reasons and log URLs with workflow commands are neutralised', async () => {
-    const evil = `\n${PAYLOADS.join('\n')}`;
-    amplify.on(GetAppCommand).resolves({ app: { ...app(null), name: `web${evil}` } });
-    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
-    amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('42', 'SUCCEED', `HEAD${evil}`)] });
-    amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+    const evil = `\n${COMMAND_PAYLOADS.join('\n')}`;
+    world({
+      app: { ...app(null), name: `web${evil}` },
+      branchEnv: null,
+      jobs: [jobSummary('42', 'SUCCEED', `HEAD${evil}`)],
+    });
     amplify.on(GetJobCommand).resolves({
       job: job('43', 'FAILED', [
         step(`BUILD${evil}`, 'FAILED', { statusReason: `boom${evil}`, logUrl: `https://l.example/${evil}` }),
@@ -121,28 +103,14 @@ describe('W1: text from Amplify cannot issue workflow commands', () => {
     const h = harness({ ...base, release: 'always' }, {}, { debug: true });
     const error = await runLikeTheEntry(h);
     expect(error).toBeInstanceOf(Error);
-    // The text is shown (neutralised), not dropped: the payload lines are there, defused.
-    expect(h.rt.sink.lines.join('\n')).toContain('stop-commands');
-    expect(h.rt.sink.lines.join('\n')).toContain('set-output name=a;]b');
-    expect(commandLines(h.rt.sink.lines)).toEqual([]);
-    // Nothing was registered as a mask or set as an output by the payloads.
-    expect(h.rt.sink.masks).toEqual([]);
-    expect(Object.keys(h.outputs).sort()).toEqual([
-      'env-changed',
-      'job-id',
-      'job-status',
-      'reason',
-      'started',
-    ]);
+    // The text is shown (neutralised), not dropped; nothing became a mask or an output.
+    expectPayloadsDefused(h.rt.sink, ['env-changed', 'job-id', 'job-status', 'reason', 'started']);
   });
 });
 
 describe('cancellation', () => {
   it('a release job we started is NOT stopped on cancel, and the cancellation note says so', async () => {
-    amplify.on(GetAppCommand).resolves({ app: app(null) });
-    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
-    amplify.on(ListJobsCommand).resolves({ jobSummaries: [] });
-    amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
+    world({ appEnv: null, branchEnv: null });
     const h = harness(base);
     let reports: Promise<CleanupReport[]> | undefined;
     amplify.on(GetJobCommand).callsFake(async () => {
@@ -164,9 +132,7 @@ describe('cancellation', () => {
   });
 
   it('waiting for someone else’s job registers no cleanup (nothing of ours to report)', async () => {
-    amplify.on(GetAppCommand).resolves({ app: app(null) });
-    amplify.on(GetBranchCommand).resolves({ branch: branch(null) });
-    amplify.on(ListJobsCommand).resolves({ jobSummaries: [jobSummary('50', 'RUNNING')] });
+    world({ appEnv: null, branchEnv: null, jobs: [jobSummary('50', 'RUNNING')] });
     const h = harness(base);
     let reports: Promise<CleanupReport[]> | undefined;
     amplify.on(GetJobCommand).callsFake(async () => {
@@ -179,7 +145,7 @@ describe('cancellation', () => {
   });
 
   it('after cancellation no environment variable is written', async () => {
-    amplify.on(GetAppCommand).resolves({ app: app(null) });
+    world({ appEnv: null });
     const h = harness({ ...base, 'environment-variables': 'A=1' });
     amplify.on(GetBranchCommand).callsFake(async () => {
       void h.rt.cancel.cancel('SIGINT');

@@ -1,7 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
-import { mockClient } from 'aws-sdk-client-mock';
 import {
-  AmplifyClient,
   GetAppCommand,
   GetBranchCommand,
   GetJobCommand,
@@ -9,12 +7,15 @@ import {
   StartJobCommand,
   UpdateAppCommand,
   UpdateBranchCommand,
+  type Job,
 } from '@aws-sdk/client-amplify';
 import { runWith } from '../../../actions/amplify-release/src/run';
 import { decideWhetherToRelease, sameCommit } from '../../../actions/amplify-release/src/release-guard';
 import { TimeoutError } from '../../../src/errors';
 import {
+  amplify,
   APP_ID,
+  base,
   BRANCH,
   SHA_A,
   SHA_B,
@@ -26,36 +27,33 @@ import {
   jobSummary,
   notFound,
   step,
+  world,
 } from './fixtures';
-
-const amplify = mockClient(AmplifyClient);
-
-const base = { 'app-id': APP_ID, branch: BRANCH };
-
-/** App and branch exist; branch env as given; jobs on one page. */
-function world(
-  o: {
-    appEnv?: Record<string, string> | null;
-    branchEnv?: Record<string, string> | null;
-    jobs?: ReturnType<typeof jobSummary>[];
-  } = {},
-) {
-  amplify.on(GetAppCommand).resolves({ app: app(o.appEnv) });
-  amplify.on(GetBranchCommand).resolves({ branch: branch(o.branchEnv) });
-  amplify.on(ListJobsCommand).resolves({ jobSummaries: o.jobs ?? [] });
-  amplify.on(UpdateBranchCommand).resolves({ branch: branch({}) });
-  amplify.on(UpdateAppCommand).resolves({ app: app({}) });
-  amplify.on(StartJobCommand).resolves({ jobSummary: jobSummary('43', 'PENDING') });
-  amplify
-    .on(GetJobCommand, { jobId: '43' })
-    .resolvesOnce({ job: job('43', 'PENDING', []) })
-    .resolvesOnce({ job: job('43', 'RUNNING', [step('BUILD', 'RUNNING')]) })
-    .resolves({ job: job('43', 'SUCCEED', [step('BUILD', 'SUCCEED'), step('DEPLOY', 'SUCCEED')]) });
-}
 
 beforeEach(() => {
   amplify.reset();
 });
+
+/** Each command was sent exactly this many times. */
+function expectSent(...counts: [Parameters<typeof amplify.commandCalls>[0], number][]): void {
+  for (const [command, times] of counts) expect(amplify).toHaveReceivedCommandTimes(command, times);
+}
+
+/**
+ * Someone else's job 50 is RUNNING when we first look and has ended in `final` when we look again; GetJob
+ * answers `first` (if given) once, then job 50 `final`.
+ */
+function jobRunningThen(final: 'SUCCEED' | 'FAILED', first?: Job): void {
+  world();
+  amplify
+    .on(ListJobsCommand)
+    .resolvesOnce({ jobSummaries: [jobSummary('50', 'RUNNING')] })
+    .resolves({ jobSummaries: [jobSummary('50', final)] });
+  const answers = amplify.on(GetJobCommand, { jobId: '50' });
+  (first ? answers.resolvesOnce({ job: first }) : answers).resolves({
+    job: job('50', final, [step('BUILD', final)]),
+  });
+}
 
 describe('C1: release guard', () => {
   it('C1: first-deploy on a branch that already has a successful job starts nothing', async () => {
@@ -214,33 +212,16 @@ describe('a job already in progress', () => {
   }
 
   it('C1: RUNNING job and wait: true → waits for it, then decides again (it succeeded: skip)', async () => {
-    world();
-    amplify
-      .on(ListJobsCommand)
-      .resolvesOnce({ jobSummaries: [jobSummary('50', 'RUNNING')] })
-      .resolves({ jobSummaries: [jobSummary('50', 'SUCCEED')] });
-    amplify
-      .on(GetJobCommand, { jobId: '50' })
-      .resolvesOnce({ job: job('50', 'RUNNING', [step('BUILD', 'RUNNING')]) })
-      .resolves({ job: job('50', 'SUCCEED', [step('BUILD', 'SUCCEED')]) });
+    jobRunningThen('SUCCEED', job('50', 'RUNNING', [step('BUILD', 'RUNNING')]));
     const h = harness(base);
     await runWith(h.rt);
-    expect(amplify).toHaveReceivedCommandTimes(GetJobCommand, 2);
-    expect(amplify).toHaveReceivedCommandTimes(ListJobsCommand, 2);
-    expect(amplify).toHaveReceivedCommandTimes(StartJobCommand, 0);
+    expectSent([GetJobCommand, 2], [ListJobsCommand, 2], [StartJobCommand, 0]);
     expect(h.outputs).toMatchObject({ started: 'false', 'job-id': '50', 'job-status': 'SUCCEED' });
     expect(h.log.text()).toContain('waiting for it to finish before deciding');
   });
 
   it('C1: RUNNING job that then fails, wait: true → first-deploy starts exactly one new job afterwards', async () => {
-    world();
-    amplify
-      .on(ListJobsCommand)
-      .resolvesOnce({ jobSummaries: [jobSummary('50', 'RUNNING')] })
-      .resolves({ jobSummaries: [jobSummary('50', 'FAILED')] });
-    amplify
-      .on(GetJobCommand, { jobId: '50' })
-      .resolves({ job: job('50', 'FAILED', [step('BUILD', 'FAILED')]) });
+    jobRunningThen('FAILED');
     const h = harness(base);
     await runWith(h.rt);
     expect(amplify).toHaveReceivedCommandTimes(StartJobCommand, 1);
@@ -431,9 +412,7 @@ describe('H1: re-running after success does nothing', () => {
     world({ branchEnv: written, jobs: [jobSummary('43', 'SUCCEED')] });
     const second = harness(inputs);
     await runWith(second.rt);
-    expect(amplify).toHaveReceivedCommandTimes(UpdateBranchCommand, 0);
-    expect(amplify).toHaveReceivedCommandTimes(UpdateAppCommand, 0);
-    expect(amplify).toHaveReceivedCommandTimes(StartJobCommand, 0);
+    expectSent([UpdateBranchCommand, 0], [UpdateAppCommand, 0], [StartJobCommand, 0]);
     expect(second.outputs).toMatchObject({ started: 'false', 'env-changed': 'false', 'job-id': '43' });
   });
 });

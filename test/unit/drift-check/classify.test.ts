@@ -6,6 +6,7 @@ import {
   resourceVerdict,
   threeWay,
 } from '../../../actions/drift-check/src/classify';
+import { REDACTED } from '../../../src/secrets';
 import {
   d1,
   d1Resolved,
@@ -128,9 +129,9 @@ describe('classifyChangeSet', () => {
     const c = classifyChangeSet(changes(d1WithSecret()), { noEchoParameters: ['DbPassword'] });
     const row = c.rows.find((r) => r.property === 'Environment')!;
     expect(row).toMatchObject({
-      previous: '****',
-      live: '****',
-      proposed: '****',
+      previous: REDACTED,
+      live: REDACTED,
+      proposed: REDACTED,
       secret: true,
       verdict: 'overwrite',
     });

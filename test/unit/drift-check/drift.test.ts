@@ -1,9 +1,10 @@
 import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
+import { codeCell } from '../../../src/escape';
 import { createOctokit } from '../../../src/pr-comment';
+import { REDACTED } from '../../../src/secrets';
 import { markerFor } from '../../../src/pr-comment';
 import { commentStackKey } from '../../../actions/drift-check/src/publish';
-import { start, type GitHubStub } from '../../helpers/github-stub';
 import {
   D1_TEMPLATE,
   d1,
@@ -19,7 +20,8 @@ import {
   stack,
   type DriftScenario,
 } from '../../fixtures/drift';
-import { harness, install, runAction, workspace, type Harness } from './harness';
+import { D1_CREATE_CHANGE_SET } from '../../helpers/drift-cfn';
+import { gitHubStubPerTest, harness, install, runAction, workspace, type Harness } from './harness';
 
 const ALL = () => [d2(), d3(), noDrift(), detectionFailed(), notChecked()];
 
@@ -54,11 +56,7 @@ describe('drift-check flow', () => {
     // the drift-aware change set: REVERT_DRIFT, the given template, parameters from the override
     const create = fake.ops('CreateChangeSet')[0]!.input;
     expect(create).toMatchObject({
-      StackName: 'orders-prod',
-      ChangeSetName: 'drift-orders-prod-4242-1',
-      ChangeSetType: 'UPDATE',
-      DeploymentMode: 'REVERT_DRIFT',
-      TemplateBody: D1_TEMPLATE,
+      ...D1_CREATE_CHANGE_SET,
       Capabilities: ['CAPABILITY_IAM'],
       Parameters: [{ ParameterKey: 'Env', ParameterValue: 'prod' }],
     });
@@ -302,7 +300,7 @@ describe('drift-check flow', () => {
     ].join('\n');
     for (const s of [NOECHO_SECRET, 'old-live-password-value', 'older-password-value'])
       expect(everything).not.toContain(s);
-    expect(h.summary[0]).toContain('| <code>Environment</code> | <code>\\*\\*\\*\\*</code>');
+    expect(h.summary[0]).toContain(`| ${codeCell('Environment')} | ${codeCell(REDACTED)}`);
   });
 
   it('the change set is always deleted, also when classification throws', async () => {
@@ -472,13 +470,7 @@ describe('concurrency', () => {
 });
 
 describe('PR comment', () => {
-  let gh: GitHubStub;
-  beforeEach(async () => {
-    gh = await start();
-  });
-  afterEach(async () => {
-    await gh.stop();
-  });
+  const github = gitHubStubPerTest();
 
   it('L4: one sticky comment per stack set and environment, overwrites first, updated in place on re-run', async () => {
     const ws = workspace();
@@ -494,11 +486,11 @@ describe('PR comment', () => {
       const h = harness(
         { stacks: 'web-prod\norders-prod', environment: 'prod', 'github-token': 'ghs_x', 'fail-on': 'never' },
         env,
-        { octokit: createOctokit('ghs_x', gh.url) },
+        { octokit: createOctokit('ghs_x', github().url) },
       );
       await runAction(h);
     }
-    const comments = gh.on(7, 'acme', 'infra');
+    const comments = github().on(7, 'acme', 'infra');
     expect(comments).toHaveLength(1);
     const body = comments[0]!.body;
     expect(

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from '@jest/globals';
 import { mockClient } from 'aws-sdk-client-mock';
 import {
   CloudFormationClient,
@@ -20,6 +21,8 @@ import {
 import type { Octokit } from '../../../src/pr-comment';
 import { runWith, type DriftCheckFailed, type DriftOutcome } from '../../../actions/drift-check/src/run';
 import { changeSetId, type DriftScenario } from '../../fixtures/drift';
+import { pageOf } from '../../helpers/drift-cfn';
+import { start, type GitHubStub } from '../../helpers/github-stub';
 import { fakeRuntime, type FakeRuntime, type MemorySink } from '../../helpers/runtime';
 
 export const cfn = mockClient(CloudFormationClient);
@@ -68,7 +71,13 @@ const err = (name: string, message: string) =>
 /** Install fakes for these scenarios on the shared mock (reset first). */
 export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   cfn.reset();
-  const by = new Map(scenarios.map((s) => [s.stack.StackName as string, s]));
+  // By name and by id: once the stack's id is known (CreateChangeSet answers it) it is polled by id.
+  const by = new Map(
+    scenarios.flatMap((s) => [
+      [s.stack.StackName as string, s],
+      [s.stack.StackId as string, s],
+    ]),
+  );
   const calls: Call[] = [];
   const deleted: string[] = [];
   const executed: string[] = [];
@@ -91,8 +100,8 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   const stackOfCs = (id: string) => /changeSet\/drift-(.+)-\d+-\d+\//.exec(id)?.[1] ?? '';
 
   cfn.on(DescribeStacksCommand).callsFake((input) => {
-    void rec('DescribeStacks', input, input.StackName);
-    const name = input.StackName as string;
+    const name = (by.get(input.StackName as string)?.stack.StackName ?? input.StackName) as string;
+    void rec('DescribeStacks', input, name);
     const n = throttled.get(name) ?? 0;
     if (n < (o.throttle?.[name] ?? 0)) {
       throttled.set(name, n + 1);
@@ -139,13 +148,8 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
   });
   cfn.on(DescribeStackResourceDriftsCommand).callsFake((input) => {
     void rec('DescribeStackResourceDrifts', input, input.StackName);
-    const all = scenario(input.StackName).resourceDrifts;
-    const start = Number(input.NextToken ?? 0);
-    const next = start + pageSize;
-    return {
-      StackResourceDrifts: all.slice(start, next),
-      NextToken: next < all.length ? String(next) : undefined,
-    };
+    const { page, nextToken } = pageOf(scenario(input.StackName).resourceDrifts, input.NextToken, pageSize);
+    return { StackResourceDrifts: page, NextToken: nextToken };
   });
   cfn.on(CreateChangeSetCommand).callsFake(async (input) => {
     await rec('CreateChangeSet', input, input.StackName);
@@ -165,6 +169,8 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     const name = stackOfCs(id) || (input.StackName as string);
     void rec('DescribeChangeSet', input, input.StackName);
     const s = scenario(input.StackName);
+    if (!existing.has(csName(id)))
+      throw err('ChangeSetNotFoundException', `ChangeSet [${csName(id)}] does not exist`);
     const n = polls.get(id) ?? 0;
     polls.set(id, n + 1);
     const base = {
@@ -175,15 +181,8 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
     };
     if (n < (o.changeSetPolls ?? 1))
       return { ...base, Status: 'CREATE_IN_PROGRESS', ExecutionStatus: 'UNAVAILABLE' };
-    const changes = s.changeSet.Changes ?? [];
-    const start = Number(input.NextToken ?? 0);
-    const next = start + pageSize;
-    return {
-      ...base,
-      ...s.changeSet,
-      Changes: changes.slice(start, next),
-      NextToken: next < changes.length ? String(next) : undefined,
-    };
+    const { page, nextToken } = pageOf(s.changeSet.Changes ?? [], input.NextToken, pageSize);
+    return { ...base, ...s.changeSet, Changes: page, NextToken: nextToken };
   });
   cfn.on(DeleteChangeSetCommand).callsFake(async (input) => {
     await rec('DeleteChangeSet', input, input.StackName);
@@ -238,6 +237,11 @@ export interface HarnessOptions {
   debug?: boolean;
   failSummary?: boolean;
   failFiles?: boolean;
+  /**
+   * Every sleep of the fake clock first lets pending calls answer (one macrotask), as a call in flight would
+   * answer within a real grace period (src/cfn/lifecycle.ts CREATE_IN_FLIGHT_GRACE_MS).
+   */
+  clockYields?: boolean;
 }
 
 /** A fake runtime for drift-check: inputs, the usual runner environment, every byte recorded in `sink`. */
@@ -261,6 +265,13 @@ export function harness(
     cancelDeadlineMs: 5_000,
     ...options,
   });
+  if (options.clockYields) {
+    const virtualSleep = rt.clock.sleep;
+    rt.clock.sleep = async (ms) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      await virtualSleep(ms);
+    };
+  }
   const sink = rt.sink;
   return {
     rt,
@@ -290,4 +301,19 @@ export async function runAction(
       result: (e as Partial<DriftCheckFailed>).outcome,
     };
   }
+}
+
+/** A loopback GitHub API for this describe block: started before each test, stopped after. */
+export function gitHubStubPerTest(): () => GitHubStub {
+  let gh: GitHubStub | undefined;
+  beforeEach(async () => {
+    gh = await start();
+  });
+  afterEach(async () => {
+    await gh?.stop();
+  });
+  return () => {
+    if (!gh) throw new Error('the GitHub stub runs only inside a test');
+    return gh;
+  };
 }

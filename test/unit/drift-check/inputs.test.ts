@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
-import { parse as parseYaml } from 'yaml';
 import {
   changeSetNameFor,
   DEFAULTS,
@@ -11,6 +9,7 @@ import {
 import { InputError } from '../../../src/errors';
 import { mapInputs } from '../../../src/inputs';
 import { D1_TEMPLATE } from '../../fixtures/drift';
+import { actionYmlContract, declaredDefaults } from '../../helpers/action-yml';
 import { cfn, harness, install, runAction, workspace } from './harness';
 
 const env = { AWS_REGION: 'us-east-1', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2' };
@@ -140,34 +139,11 @@ describe('bad inputs: one InputError, zero AWS calls', () => {
 });
 
 describe('action.yml', () => {
-  const yml = parseYaml(fs.readFileSync('actions/drift-check/action.yml', 'utf8')) as {
-    name: string;
-    author: string;
-    branding: { icon: string; color: string };
-    inputs: Record<string, { description: string; required?: boolean; default?: string }>;
-    outputs: Record<string, { description: string }>;
-    runs: { using: string; main: string };
-  };
+  const yml = actionYmlContract('drift-check', { INPUTS, OUTPUTS, DEFAULTS });
 
-  it('declares exactly INPUTS and OUTPUTS, each with a description', () => {
-    expect(Object.keys(yml.inputs).sort()).toEqual([...INPUTS].sort());
-    expect(Object.keys(yml.outputs).sort()).toEqual([...OUTPUTS].sort());
-    for (const v of [...Object.values(yml.inputs), ...Object.values(yml.outputs)])
-      expect(v.description.length).toBeGreaterThan(10);
-    expect(yml.author).toBe('Guarded Deploy');
-    expect(yml.branding.icon).toBeTruthy();
-    expect(yml.runs).toEqual({ using: 'node24', main: '../../dist/drift-check/index.js' });
+  it('stacks is required, and the parser really uses the defaults', () => {
     expect(yml.inputs.stacks).toMatchObject({ required: true });
-  });
-
-  it('defaults equal the parser defaults, and the parser really uses them', () => {
-    const defaults = Object.fromEntries(
-      Object.entries(yml.inputs)
-        .filter(([, v]) => v.default !== undefined)
-        .map(([k, v]) => [k, v.default]),
-    );
-    expect(defaults).toEqual(Object.fromEntries(Object.entries(DEFAULTS).map(([k, v]) => [k, String(v)])));
-    const { 'github-token': _t, ...rest } = defaults;
+    const { 'github-token': _token, ...rest } = declaredDefaults(yml);
     const explicit = parseInputs(mapInputs({ stacks: 'a', ...rest }), env, 5);
     const implicit = parseInputs(mapInputs({ stacks: 'a' }), env, 5);
     expect(explicit).toEqual(implicit);

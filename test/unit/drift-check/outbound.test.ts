@@ -2,7 +2,7 @@
 // the PR comment body all leave through the runtime's outbound channel, which redacts every form of every
 // registered secret and neutralises workflow commands in untrusted text.
 import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { ResourceChange } from '@aws-sdk/client-cloudformation';
 import { errorMessage } from '../../../src/errors';
 import { codeCell } from '../../../src/escape';
@@ -15,9 +15,8 @@ import {
   noDrift,
   type DriftScenario,
 } from '../../fixtures/drift';
-import { start, type GitHubStub } from '../../helpers/github-stub';
 import { findLeak } from '../../helpers/leaks';
-import { harness, install, runAction, workspace, type Harness } from './harness';
+import { gitHubStubPerTest, harness, install, runAction, workspace, type Harness } from './harness';
 
 /** A NoEcho value with characters that every encoding changes (space, /, +, &, non-ASCII, backslash). */
 const SECRET = 'Pa55 wörd/+&x\\7-never-print';
@@ -106,13 +105,7 @@ function leakyScenario(): DriftScenario {
 }
 
 describe('C3: a NoEcho value never leaves in any form, through any channel', () => {
-  let gh: GitHubStub;
-  beforeEach(async () => {
-    gh = await start();
-  });
-  afterEach(async () => {
-    await gh.stop();
-  });
+  const github = gitHubStubPerTest();
 
   it.each([false, true])(
     'C3: exact, JSON-escaped, base64 and URL-encoded forms are redacted everywhere (debug: %s)',
@@ -136,7 +129,7 @@ describe('C3: a NoEcho value never leaves in any form, through any channel', () 
           GITHUB_REPOSITORY: 'acme/infra',
           ...(debug ? { RUNNER_DEBUG: '1' } : {}),
         },
-        { debug, octokit: createOctokit('ghs_x', gh.url) },
+        { debug, octokit: createOctokit('ghs_x', github().url) },
       );
       const { error, result } = await runAction(h);
       // The step fails (an overwrite): the runner prints the failure through the same channel (src/entry.ts).
@@ -145,7 +138,7 @@ describe('C3: a NoEcho value never leaves in any form, through any channel', () 
 
       // Registered before anything printed: the runner masks it in later steps too.
       expect(h.masked).toContain(SECRET);
-      const body = gh.on(9, 'acme', 'infra')[0]?.body ?? '';
+      const body = github().on(9, 'acme', 'infra')[0]?.body ?? '';
       expect(body).toContain('Three-way view');
       const channels: Record<string, string> = {
         log: h.sink.text(),

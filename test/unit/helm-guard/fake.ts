@@ -76,6 +76,15 @@ export const nginx = (version: string, over: Partial<InstalledRelease> = {}): Pa
   ...over,
 });
 
+/** A deployed release of any chart, as helm reports it. */
+export const deployed = (
+  name: string,
+  namespace: string,
+  chart: string,
+  version: string,
+  revision: number,
+): Partial<InstalledRelease> => ({ name, namespace, chart, version, revision, status: 'deployed' });
+
 export const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-helm-guard-flow-'));
 fs.writeFileSync(path.join(ws, 'values.yaml'), 'controller:\n  replicaCount: 2\n');
 
@@ -84,6 +93,15 @@ export const base = {
   namespace: 'ingress-nginx',
   chart: 'ingress-nginx/ingress-nginx',
   version: '4.13.0',
+};
+
+/** H4: the step's outputs when the installed 4.14.0 is newer than the pinned 4.13.0. */
+export const DOWNGRADE_BLOCKED_OUTPUTS = {
+  'installed-version': '4.14.0',
+  'installed-chart': 'ingress-nginx',
+  'pinned-version': '4.13.0',
+  decision: 'downgrade-blocked',
+  'should-upgrade': 'false',
 };
 
 export interface Run {

@@ -3,7 +3,16 @@ import { describe, expect, it } from '@jest/globals';
 import { GuardError, InputError } from '../../../src/errors';
 import { REDACTED } from '../../../src/secrets';
 import { execHelmRunner, type HelmRunner } from '../../../actions/helm-guard/src/helm-exec';
-import { fakeHelm, nginx, runGuard, ws, type FakeState, type Run } from './fake';
+import {
+  deployed,
+  DOWNGRADE_BLOCKED_OUTPUTS,
+  fakeHelm,
+  nginx,
+  runGuard,
+  ws,
+  type FakeState,
+  type Run,
+} from './fake';
 
 async function guard(state: FakeState, inputs: Record<string, string>, fake = fakeHelm(state)): Promise<Run> {
   const run = await runGuard(inputs, fake.runner);
@@ -17,13 +26,7 @@ describe('helm-guard flow against the fake helm', () => {
     const r = await guard({ releases: [nginx('4.14.0')] }, { upgrade: 'true' });
     expect(r.error).toBeInstanceOf(GuardError);
     expect(r.error!.message).toMatch(/^H4: .*4\.14\.0.*newer than the pinned 4\.13\.0/);
-    expect(r.outputs).toEqual({
-      'installed-version': '4.14.0',
-      'installed-chart': 'ingress-nginx',
-      'pinned-version': '4.13.0',
-      decision: 'downgrade-blocked',
-      'should-upgrade': 'false',
-    });
+    expect(r.outputs).toEqual(DOWNGRADE_BLOCKED_OUTPUTS);
     expect(upgrades(r)).toHaveLength(0);
     expect(r.fake.state().releases![0]!.version).toBe('4.14.0');
     expect(r.summary).toMatch(/downgrade-blocked/);
@@ -56,14 +59,8 @@ describe('helm-guard flow against the fake helm', () => {
   });
 
   it('H4: 1.13.4 → 1.13.10 is an upgrade, and the exact upgrade command is run', async () => {
-    const alb = {
-      name: 'aws-load-balancer-controller',
-      namespace: 'kube-system',
-      chart: 'aws-load-balancer-controller',
-      version: '1.13.4',
-      revision: 7,
-      status: 'deployed',
-    };
+    const controller = 'aws-load-balancer-controller';
+    const alb = deployed(controller, 'kube-system', controller, '1.13.4', 7);
     const r = await guard(
       { releases: [alb] },
       {
@@ -185,14 +182,7 @@ describe('helm-guard flow against the fake helm', () => {
   });
 
   it('H4: older Helm (no get metadata) → falls back to helm list, splits hyphenated names and prerelease versions', async () => {
-    const rel = {
-      name: 'my-app',
-      namespace: 'apps',
-      chart: 'my-chart-2',
-      version: '1.0.0-rc.1',
-      revision: 2,
-      status: 'deployed',
-    };
+    const rel = deployed('my-app', 'apps', 'my-chart-2', '1.0.0-rc.1', 2);
     const r = await guard(
       { helmVersion: 'v3.12.3+g3a31588', metadataCommand: false, releases: [rel] },
       { release: 'my-app', namespace: 'apps', chart: 'repo/my-chart-2', version: '1.0.0-rc.10' },
@@ -301,7 +291,7 @@ describe('helm-guard flow against the fake helm', () => {
     const all = r.all();
     for (const form of [secret, 'pa55\\,w0rd-Do-Not-Print', 'pa55', 'w0rd-Do-Not-Print'])
       expect(all).not.toContain(form);
-    expect(all).toContain('controller.admissionWebhooks.token=****');
+    expect(all).toContain(`controller.admissionWebhooks.token=${REDACTED}`);
     expect(r.log.text()).toContain(`configured controller.admissionWebhooks.token=${REDACTED}`);
   });
 

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../../src/errors';
 import { mapInputs } from '../../../src/inputs';
 import {
@@ -12,6 +11,7 @@ import {
   parseChartRef,
   parseInputs,
 } from '../../../actions/helm-guard/src/inputs';
+import { actionYmlContract } from '../../helpers/action-yml';
 
 const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-helm-guard-ws-'));
 fs.writeFileSync(path.join(ws, 'values.yaml'), 'replicaCount: 2\n');
@@ -30,30 +30,25 @@ const base = {
 const parse = (over: Record<string, string>) =>
   parseInputs(mapInputs({ ...base, ...over }), { workspace: ws });
 
+/** A bad input case: name, the inputs over `base`, what the one error line says. */
+type Bad = [string, Record<string, string>, RegExp];
+
+/** extra-args that would override what the guard pins (version, namespace, cluster): refused. */
+const OVERRIDING_EXTRA_ARGS: [string, string][] = [
+  ['--version', '--version\n9.9.9'],
+  ['--version=', '--version=9.9.9'],
+  ['--namespace', '--namespace=kube-system'],
+  ['-n', '-n\nkube-system'],
+  ['-nkube-system', '-nkube-system'],
+  ['-in (short cluster with -n)', '-in\nkube-system'],
+  ['--kube-context', '--kube-context=prod'],
+  ['--kubeconfig', '--kubeconfig\n/tmp/other'],
+  ['--kube-apiserver', '--kube-apiserver=https://x'],
+];
+
 describe('action.yml matches the parser', () => {
-  const doc = parseYaml(fs.readFileSync('actions/helm-guard/action.yml', 'utf8')) as {
-    name: string;
-    description: string;
-    author: string;
-    branding: { icon: string; color: string };
-    inputs: Record<string, { description: string; required?: boolean; default?: string }>;
-    outputs: Record<string, { description: string }>;
-    runs: { using: string; main: string };
-  };
-  it('declares exactly INPUTS and OUTPUTS, each described', () => {
-    expect(Object.keys(doc.inputs).sort()).toEqual([...INPUTS].sort());
-    expect(Object.keys(doc.outputs).sort()).toEqual([...OUTPUTS].sort());
-    for (const v of [...Object.values(doc.inputs), ...Object.values(doc.outputs)]) {
-      expect(v.description.length).toBeGreaterThan(10);
-    }
-  });
-  it('defaults equal the parser defaults, and only those inputs have one', () => {
-    const withDefault = Object.fromEntries(
-      Object.entries(doc.inputs)
-        .filter(([, v]) => v.default !== undefined)
-        .map(([k, v]) => [k, String(v.default)]),
-    );
-    expect(withDefault).toEqual({ ...DEFAULTS });
+  const doc = actionYmlContract('helm-guard', { INPUTS, OUTPUTS, DEFAULTS });
+  it('the parser really uses the defaults', () => {
     const parsed = parse({});
     expect(parsed.onDowngrade).toBe(doc.inputs['on-downgrade']!.default);
     expect(parsed.onChartMismatch).toBe(doc.inputs['on-chart-mismatch']!.default);
@@ -68,12 +63,6 @@ describe('action.yml matches the parser', () => {
       .map(([k]) => k)
       .sort();
     expect(req).toEqual(['namespace', 'release', 'version']);
-  });
-  it('runs the committed bundle on node24, with author and branding', () => {
-    expect(doc.runs).toEqual({ using: 'node24', main: '../../dist/helm-guard/index.js' });
-    expect(doc.author).toBe('Guarded Deploy');
-    expect(doc.branding.icon).toBeTruthy();
-    expect(doc.branding.color).toBeTruthy();
   });
 });
 
@@ -139,7 +128,7 @@ describe('parseChartRef', () => {
 });
 
 describe('parseInputs: L1 bad input (one clear error, before helm)', () => {
-  const bad: [string, Record<string, string>, RegExp][] = [
+  const bad: Bad[] = [
     ['missing release', { release: '' }, /'release' is required/],
     ['missing namespace', { namespace: '' }, /'namespace' is required/],
     ['missing version', { version: '' }, /'version' is required/],
@@ -181,35 +170,11 @@ describe('parseInputs: L1 bad input (one clear error, before helm)', () => {
     ['set without =', { upgrade: 'true', set: 'replicaCount' }, /expected key=value/],
     ['set key that is a flag', { upgrade: 'true', set: '--namespace=x' }, /invalid key/],
     ['set key with a comma (smuggles a second assignment)', { upgrade: 'true', set: 'a,b=1' }, /invalid key/],
-    ['extra-args --version', { upgrade: 'true', 'extra-args': '--version\n9.9.9' }, /must not override/],
-    ['extra-args --version=', { upgrade: 'true', 'extra-args': '--version=9.9.9' }, /must not override/],
-    [
-      'extra-args --namespace',
-      { upgrade: 'true', 'extra-args': '--namespace=kube-system' },
+    ...OVERRIDING_EXTRA_ARGS.map(([name, args]): Bad => [
+      `extra-args ${name}`,
+      { upgrade: 'true', 'extra-args': args },
       /must not override/,
-    ],
-    ['extra-args -n', { upgrade: 'true', 'extra-args': '-n\nkube-system' }, /must not override/],
-    ['extra-args -nkube-system', { upgrade: 'true', 'extra-args': '-nkube-system' }, /must not override/],
-    [
-      'extra-args -in (short cluster with -n)',
-      { upgrade: 'true', 'extra-args': '-in\nkube-system' },
-      /must not override/,
-    ],
-    [
-      'extra-args --kube-context',
-      { upgrade: 'true', 'extra-args': '--kube-context=prod' },
-      /must not override/,
-    ],
-    [
-      'extra-args --kubeconfig',
-      { upgrade: 'true', 'extra-args': '--kubeconfig\n/tmp/other' },
-      /must not override/,
-    ],
-    [
-      'extra-args --kube-apiserver',
-      { upgrade: 'true', 'extra-args': '--kube-apiserver=https://x' },
-      /must not override/,
-    ],
+    ]),
     [
       'extra-args flag and value on one line',
       { upgrade: 'true', 'extra-args': '--timeout 5m' },
