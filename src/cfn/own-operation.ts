@@ -50,32 +50,32 @@ export interface OwnOperationOptions {
  * started from, LastUpdatedTime moved, or the stack's own event with that status arrived. A stack that is
  * gone (deleted) ends the wait: the result is undefined. The deadline always holds (TimeoutError).
  */
-export async function waitForOwnOperation(o: OwnOperationOptions): Promise<Stack | undefined> {
+export async function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack | undefined> {
   let sawProgress = false;
-  const beforeStatus = o.before?.StackStatus;
-  const beforeTime = o.before?.LastUpdatedTime?.getTime() ?? 0;
+  const beforeStatus = options.before?.StackStatus;
+  const beforeTime = options.before?.LastUpdatedTime?.getTime() ?? 0;
   const found = await pollUntil<{ stack: Stack | undefined }>({
-    what: o.what,
-    timeoutMs: o.timeoutMs,
-    clock: o.clock,
-    ...(o.backoff ?? BACKOFF.stackOperation),
-    checkFirst: o.checkFirst,
-    signal: o.signal,
-    onTick: o.onTick,
+    what: options.what,
+    timeoutMs: options.timeoutMs,
+    clock: options.clock,
+    ...(options.backoff ?? BACKOFF.stackOperation),
+    checkFirst: options.checkFirst,
+    signal: options.signal,
+    onTick: options.onTick,
     check: async () => {
-      const stack = await describeStack(o.cfn, o.stack);
+      const stack = await describeStack(options.cfn, options.stack);
       if (!stack) return { stack };
       const status = stack.StackStatus ?? '';
       if (isInProgress(status)) {
         sawProgress = true;
         return undefined;
       }
-      if (o.finalStatuses && !o.finalStatuses.has(status)) return undefined;
+      if (options.finalStatuses && !options.finalStatuses.has(status)) return undefined;
       const started =
         sawProgress ||
         status !== beforeStatus ||
         (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
-        (o.ownEventStatuses?.() ?? []).includes(status);
+        (options.ownEventStatuses?.() ?? []).includes(status);
       return started ? { stack } : undefined;
     },
   });
@@ -84,18 +84,18 @@ export async function waitForOwnOperation(o: OwnOperationOptions): Promise<Stack
 
 /** Wait until an operation someone else runs on the stack ends (no *_IN_PROGRESS); undefined when it is gone. */
 export async function waitUntilSettled(
-  o: Omit<OwnOperationOptions, 'before' | 'finalStatuses' | 'ownEventStatuses'>,
+  options: Omit<OwnOperationOptions, 'before' | 'finalStatuses' | 'ownEventStatuses'>,
 ): Promise<Stack | undefined> {
   const found = await pollUntil<{ stack: Stack | undefined }>({
-    what: o.what,
-    timeoutMs: o.timeoutMs,
-    clock: o.clock,
-    ...(o.backoff ?? BACKOFF.stackOperation),
-    checkFirst: o.checkFirst,
-    signal: o.signal,
-    onTick: o.onTick,
+    what: options.what,
+    timeoutMs: options.timeoutMs,
+    clock: options.clock,
+    ...(options.backoff ?? BACKOFF.stackOperation),
+    checkFirst: options.checkFirst,
+    signal: options.signal,
+    onTick: options.onTick,
     check: async () => {
-      const stack = await describeStack(o.cfn, o.stack);
+      const stack = await describeStack(options.cfn, options.stack);
       return stack && isInProgress(stack.StackStatus) ? undefined : { stack };
     },
   });

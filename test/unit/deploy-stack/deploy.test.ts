@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { STATUS_TABLE, decide } from '../../../actions/deploy-stack/src/status';
+import { STATUS_TABLE, decisionForStatus } from '../../../actions/deploy-stack/src/status';
 import { CancelledError, TimeoutError } from '../../../src/errors';
 import {
   ACCOUNT,
@@ -349,8 +349,8 @@ describe('C2: account guard', () => {
 describe('R2: every stack status has a decision', () => {
   it('R2: the table covers every StackStatus the SDK knows (plus an absent stack)', () => {
     for (const s of Object.values(StackStatus)) expect(STATUS_TABLE).toHaveProperty(s);
-    expect(decide(undefined).action).toBe('create');
-    expect(decide('SOMETHING_NEW').action).toBe('fail');
+    expect(decisionForStatus(undefined).action).toBe('create');
+    expect(decisionForStatus('SOMETHING_NEW').action).toBe('fail');
   });
 
   const createRows = ['DELETE_COMPLETE', 'REVIEW_IN_PROGRESS'];
