@@ -42,49 +42,15 @@ export interface OwnOperationOptions {
   signal?: AbortSignal;
 }
 
-/**
- * Wait for an operation WE started (ExecuteChangeSet, DeleteStack, ContinueUpdateRollback, …) to end.
- * These calls are asynchronous: right after them DescribeStacks can still show the state we acted on (the
- * previous deploy's UPDATE_COMPLETE, the ROLLBACK_COMPLETE we are deleting). So a final status counts only
- * once our operation visibly started: an *_IN_PROGRESS status was seen, the status differs from the one we
- * started from, LastUpdatedTime moved, or the stack's own event with that status arrived. A stack that is
- * gone (deleted) ends the wait: the result is undefined. The deadline always holds (TimeoutError).
- */
-export async function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack | undefined> {
-  let sawProgress = false;
-  const beforeStatus = options.before?.StackStatus;
-  const beforeTime = options.before?.LastUpdatedTime?.getTime() ?? 0;
-  const found = await pollUntil<{ stack: Stack | undefined }>({
-    what: options.what,
-    timeoutMs: options.timeoutMs,
-    clock: options.clock,
-    ...(options.backoff ?? BACKOFF.stackOperation),
-    checkFirst: options.checkFirst,
-    signal: options.signal,
-    onTick: options.onTick,
-    check: async () => {
-      const stack = await describeStack(options.cfn, options.stack);
-      if (!stack) return { stack };
-      const status = stack.StackStatus ?? '';
-      if (isInProgress(status)) {
-        sawProgress = true;
-        return undefined;
-      }
-      if (options.finalStatuses && !options.finalStatuses.has(status)) return undefined;
-      const started =
-        sawProgress ||
-        status !== beforeStatus ||
-        (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
-        (options.ownEventStatuses?.() ?? []).includes(status);
-      return started ? { stack } : undefined;
-    },
-  });
-  return found.stack;
-}
+type StackWaitOptions = Omit<OwnOperationOptions, 'before' | 'finalStatuses' | 'ownEventStatuses'>;
 
-/** Wait until an operation someone else runs on the stack ends (no *_IN_PROGRESS); undefined when it is gone. */
-export async function waitUntilSettled(
-  options: Omit<OwnOperationOptions, 'before' | 'finalStatuses' | 'ownEventStatuses'>,
+/**
+ * Poll DescribeStacks for `options.stack` (deadline, backoff, cancellation and ticks from the options) until
+ * `done` accepts what it shows; a stack that is gone (undefined) is passed to `done` too.
+ */
+async function pollStack(
+  options: StackWaitOptions,
+  done: (stack: Stack | undefined) => boolean,
 ): Promise<Stack | undefined> {
   const found = await pollUntil<{ stack: Stack | undefined }>({
     what: options.what,
@@ -96,8 +62,42 @@ export async function waitUntilSettled(
     onTick: options.onTick,
     check: async () => {
       const stack = await describeStack(options.cfn, options.stack);
-      return stack && isInProgress(stack.StackStatus) ? undefined : { stack };
+      return done(stack) ? { stack } : undefined;
     },
   });
   return found.stack;
+}
+
+/**
+ * Wait for an operation WE started (ExecuteChangeSet, DeleteStack, ContinueUpdateRollback, …) to end.
+ * These calls are asynchronous: right after them DescribeStacks can still show the state we acted on (the
+ * previous deploy's UPDATE_COMPLETE, the ROLLBACK_COMPLETE we are deleting). So a final status counts only
+ * once our operation visibly started: an *_IN_PROGRESS status was seen, the status differs from the one we
+ * started from, LastUpdatedTime moved, or the stack's own event with that status arrived. A stack that is
+ * gone (deleted) ends the wait: the result is undefined. The deadline always holds (TimeoutError).
+ */
+export function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack | undefined> {
+  let sawProgress = false;
+  const beforeStatus = options.before?.StackStatus;
+  const beforeTime = options.before?.LastUpdatedTime?.getTime() ?? 0;
+  return pollStack(options, (stack) => {
+    if (!stack) return true;
+    const status = stack.StackStatus ?? '';
+    if (isInProgress(status)) {
+      sawProgress = true;
+      return false;
+    }
+    if (options.finalStatuses && !options.finalStatuses.has(status)) return false;
+    return (
+      sawProgress ||
+      status !== beforeStatus ||
+      (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
+      (options.ownEventStatuses?.() ?? []).includes(status)
+    );
+  });
+}
+
+/** Wait until an operation someone else runs on the stack ends (no *_IN_PROGRESS); undefined when it is gone. */
+export function waitUntilSettled(options: StackWaitOptions): Promise<Stack | undefined> {
+  return pollStack(options, (stack) => !stack || !isInProgress(stack.StackStatus));
 }

@@ -86,6 +86,27 @@ function holdFirst(action: string | ((req: ProxiedRequest) => boolean), ms: numb
   return seen;
 }
 
+/**
+ * Deploy the demo stack and send SIGINT once `when` resolves. The bundle must exit by itself (not be killed
+ * by the signal) with code 1, within seconds, with exactly one `::error::` line: returned with the run.
+ */
+async function interruptedDeploy(
+  name: string,
+  changeSetName: string,
+  when: Promise<unknown>,
+): Promise<{ run: DistRun; error: string }> {
+  const run = await deploy(
+    { name, 'parameter-overrides': 'ApiToken=k1-secret-token', 'change-set-name': changeSetName },
+    { killWhen: { when, signal: 'SIGINT' } },
+  );
+  expect(run.killedBy).toBeNull();
+  expect(run.code).toBe(1);
+  expect(run.exitAfterSignalMs).toBeLessThan(4_000);
+  const errors = errorLines(run);
+  expect(errors).toHaveLength(1);
+  return { run, error: errors[0] as string };
+}
+
 describe('dist/deploy-stack guards', () => {
   it.each([
     {
@@ -154,27 +175,17 @@ describe('dist/deploy-stack guards', () => {
     'K1: SIGINT while waiting for the change set ($moment) → it is deleted, the error line and the summary say so, exit 1 within seconds',
     async ({ hold }) => {
       const name = uniqueName('dist-k1');
-      const waiting = hold();
+      const { run, error } = await interruptedDeploy(name, 'k1-plan', hold());
 
-      const run = await deploy(
-        { name, 'parameter-overrides': 'ApiToken=k1-secret-token', 'change-set-name': 'k1-plan' },
-        { killWhen: { when: waiting, signal: 'SIGINT' } },
-      );
-
-      expect(run.killedBy).toBeNull();
-      expect(run.code).toBe(1);
-      expect(run.exitAfterSignalMs).toBeLessThan(4_000);
       expect(proxy.ops('CreateChangeSet').map((call) => call.status)).toEqual([200]);
       expect(proxy.ops('DeleteChangeSet').map((call) => call.status)).toEqual([200]);
       expect(proxy.ops('ExecuteChangeSet')).toEqual([]);
       expect(await changeSetsOf(name)).toEqual([]);
-      const errors = errorLines(run);
-      expect(errors).toHaveLength(1);
       const cleaned = new RegExp(
         `cancelled \\(SIGINT\\)\\. Cleaned up: change set k1-plan of stack ${name} \\(deleted`,
       );
-      expect(errors[0]).toMatch(cleaned);
-      expect(errors[0]).not.toMatch(/Could NOT clean up/);
+      expect(error).toMatch(cleaned);
+      expect(error).not.toMatch(/Could NOT clean up/);
       expect(run.summary).toMatch(cleaned);
       expect(run.summary).not.toMatch(/no change set was left behind/i);
     },
@@ -186,24 +197,15 @@ describe('dist/deploy-stack guards', () => {
       (req) => req.action === 'DescribeStacks' && proxy.ops('ExecuteChangeSet').length > 0,
       5_000,
     );
+    const { run, error } = await interruptedDeploy(name, 'k1-exec', executing);
 
-    const run = await deploy(
-      { name, 'parameter-overrides': 'ApiToken=k1-secret-token', 'change-set-name': 'k1-exec' },
-      { killWhen: { when: executing, signal: 'SIGINT' } },
-    );
-
-    expect(run.killedBy).toBeNull();
-    expect(run.code).toBe(1);
-    expect(run.exitAfterSignalMs).toBeLessThan(4_000);
     expect(proxy.ops('ExecuteChangeSet').map((call) => call.status)).toEqual([200]);
     expect(proxy.ops('DeleteChangeSet')).toEqual([]);
-    const errors = errorLines(run);
-    expect(errors).toHaveLength(1);
     const honest = new RegExp(
       `Could NOT clean up — check by hand: change set k1-exec of stack ${name} \\(change set k1-exec of stack ${name} was already executing: nothing to delete, and the stack operation continues on AWS`,
     );
-    expect(errors[0]).toMatch(honest);
-    expect(errors[0]).not.toMatch(/Cleaned up:/);
+    expect(error).toMatch(honest);
+    expect(error).not.toMatch(/Cleaned up:/);
     expect(run.summary).toMatch(honest);
   });
 });

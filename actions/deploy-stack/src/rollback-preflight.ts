@@ -127,24 +127,33 @@ export function parseS3Url(text: string): { bucket: string; key: string } | unde
   return undefined;
 }
 
-/** Where a resource property names its S3 object: the property and its bucket/key/version fields. */
-interface ObjectLocation {
-  property: string;
+/** The fields of a `{Bucket, Key, Version}`-style property. */
+interface ObjectFields {
   bucket: string;
   key: string;
   version: string;
 }
 
-const LAMBDA_CODE: ObjectLocation = {
-  property: 'Code',
-  bucket: 'S3Bucket',
-  key: 'S3Key',
-  version: 'S3ObjectVersion',
+/** Where a resource type names the S3 object it is deployed from: an object property, a URL, or either (SAM). */
+interface ArtifactProperty {
+  property: string;
+  fields?: ObjectFields;
+  url?: boolean;
+}
+
+const LAMBDA_FIELDS: ObjectFields = { bucket: 'S3Bucket', key: 'S3Key', version: 'S3ObjectVersion' };
+const S3_LOCATION_FIELDS: ObjectFields = { bucket: 'Bucket', key: 'Key', version: 'Version' };
+
+const ARTIFACT_PROPERTIES: Record<string, ArtifactProperty> = {
+  'AWS::Lambda::Function': { property: 'Code', fields: LAMBDA_FIELDS },
+  'AWS::Lambda::LayerVersion': { property: 'Content', fields: LAMBDA_FIELDS },
+  'AWS::Serverless::Function': { property: 'CodeUri', fields: S3_LOCATION_FIELDS, url: true },
+  'AWS::Serverless::LayerVersion': { property: 'ContentUri', fields: S3_LOCATION_FIELDS, url: true },
+  'AWS::CloudFormation::Stack': { property: 'TemplateURL', url: true },
+  'AWS::StepFunctions::StateMachine': { property: 'DefinitionS3Location', fields: S3_LOCATION_FIELDS },
 };
-const LAMBDA_LAYER: ObjectLocation = { ...LAMBDA_CODE, property: 'Content' };
-const SAM_CODE: ObjectLocation = { property: 'CodeUri', bucket: 'Bucket', key: 'Key', version: 'Version' };
-const SAM_LAYER: ObjectLocation = { ...SAM_CODE, property: 'ContentUri' };
-const STATE_MACHINE: ObjectLocation = { ...SAM_CODE, property: 'DefinitionS3Location' };
+
+type Located = Pick<ArtifactRef, 'logicalId' | 'type' | 'property'>;
 
 /** Find the S3 artifacts a (deployed) template references. */
 export function findArtifacts(template: Record<string, unknown>, ctx: ResolveContext): ArtifactRef[] {
@@ -153,64 +162,48 @@ export function findArtifacts(template: Record<string, unknown>, ctx: ResolveCon
     { Type?: string; Properties?: Record<string, unknown> }
   >;
   const refs: ArtifactRef[] = [];
-  const unresolvable = (resource: Omit<ArtifactRef, 'unresolved'>) =>
+  const unresolvable = (resource: Located) =>
     refs.push({
       ...resource,
       unresolved: `${resource.property} uses an intrinsic function or parameter that cannot be resolved here`,
     });
   /** A `{Bucket, Key, Version}`-style property. */
-  const fromObject = (logicalId: string, type: string, location: ObjectLocation, value: unknown) => {
+  const fromObject = (resource: Located, names: ObjectFields, value: unknown) => {
     if (!value || typeof value !== 'object') return;
     const fields = value as Record<string, unknown>;
-    if (!(location.bucket in fields) && !(location.key in fields)) return; // inline code (ZipFile, ImageUri, Definition...)
-    const bucket = resolveValue(fields[location.bucket], ctx);
-    const key = resolveValue(fields[location.key], ctx);
+    if (!(names.bucket in fields) && !(names.key in fields)) return; // inline code (ZipFile, ImageUri, Definition...)
+    const bucket = resolveValue(fields[names.bucket], ctx);
+    const key = resolveValue(fields[names.key], ctx);
     const version =
-      fields[location.version] === undefined ? undefined : resolveValue(fields[location.version], ctx);
-    const resource = { logicalId, type, property: location.property };
+      fields[names.version] === undefined ? undefined : resolveValue(fields[names.version], ctx);
     if (bucket === UNRESOLVED || key === UNRESOLVED || version === UNRESOLVED) unresolvable(resource);
     else refs.push({ ...resource, bucket, key, version });
   };
   /** An `s3://` or https URL property (or a local path before packaging, which is not checked). */
-  const fromUrl = (logicalId: string, type: string, property: string, value: unknown) => {
+  const fromUrl = (resource: Located, value: unknown) => {
     if (value === undefined) return;
-    const resource = { logicalId, type, property };
     const url = resolveValue(value, ctx);
     if (url === UNRESOLVED) return unresolvable(resource);
     if (!/^(s3|https?):\/\//.test(url)) return; // a local path (before packaging) or inline
     const location = parseS3Url(url);
     refs.push(
-      location ? { ...resource, ...location } : { ...resource, unresolved: `${property} is not an S3 URL` },
+      location
+        ? { ...resource, ...location }
+        : { ...resource, unresolved: `${resource.property} is not an S3 URL` },
     );
-  };
-  /** SAM takes either form. */
-  const fromObjectOrUrl = (logicalId: string, type: string, location: ObjectLocation, value: unknown) => {
-    if (typeof value === 'object' && value && 'Bucket' in value) fromObject(logicalId, type, location, value);
-    else fromUrl(logicalId, type, location.property, value);
   };
   for (const [logicalId, resource] of Object.entries(resources)) {
     const type = resource?.Type ?? '';
-    const properties = resource?.Properties ?? {};
-    switch (type) {
-      case 'AWS::Lambda::Function':
-        fromObject(logicalId, type, LAMBDA_CODE, properties.Code);
-        break;
-      case 'AWS::Lambda::LayerVersion':
-        fromObject(logicalId, type, LAMBDA_LAYER, properties.Content);
-        break;
-      case 'AWS::Serverless::Function':
-        fromObjectOrUrl(logicalId, type, SAM_CODE, properties.CodeUri);
-        break;
-      case 'AWS::Serverless::LayerVersion':
-        fromObjectOrUrl(logicalId, type, SAM_LAYER, properties.ContentUri);
-        break;
-      case 'AWS::CloudFormation::Stack':
-        fromUrl(logicalId, type, 'TemplateURL', properties.TemplateURL);
-        break;
-      case 'AWS::StepFunctions::StateMachine':
-        fromObject(logicalId, type, STATE_MACHINE, properties.DefinitionS3Location);
-        break;
-    }
+    if (!Object.hasOwn(ARTIFACT_PROPERTIES, type)) continue;
+    const artifact = ARTIFACT_PROPERTIES[type] as ArtifactProperty;
+    const value = resource?.Properties?.[artifact.property];
+    const located = { logicalId, type, property: artifact.property };
+    // SAM takes either form: an object with a Bucket, or a URL.
+    const asObject =
+      artifact.fields &&
+      (!artifact.url || (typeof value === 'object' && value !== null && artifact.fields.bucket in value));
+    if (asObject && artifact.fields) fromObject(located, artifact.fields, value);
+    else if (artifact.url) fromUrl(located, value);
   }
   return refs;
 }
