@@ -78,34 +78,19 @@ const env = {
   GITHUB_RUN_ID: '1001',
   GITHUB_RUN_ATTEMPT: '1',
 };
+const base = { name: 'guarded-demo', template: 'examples/templates/demo.yaml', environment: 'demo' };
+const secret = 'demo-secret-never-printed';
+const steps = [
+  ['1. First deploy: the stack does not exist → CREATE change set, executed', 'v1', '1001'],
+  ['2. Re-run with no changes → success, has-changes=false (M1)', 'v1', '1002'],
+  ['3. Update: Release v1 → v2', 'v2', '1003'],
+];
 let failed = 0;
 try {
-  const base = { name: 'guarded-demo', template: 'examples/templates/demo.yaml', environment: 'demo' };
-  const secret = 'demo-secret-never-printed';
-  failed +=
-    (await step(
-      '1. First deploy: the stack does not exist → CREATE change set, executed',
-      { ...base, 'parameter-overrides': `ApiToken=${secret},Release=v1` },
-      env,
-    )) === 0
-      ? 0
-      : 1;
-  failed +=
-    (await step(
-      '2. Re-run with no changes → success, has-changes=false (M1)',
-      { ...base, 'parameter-overrides': `ApiToken=${secret},Release=v1` },
-      { ...env, GITHUB_RUN_ID: '1002' },
-    )) === 0
-      ? 0
-      : 1;
-  failed +=
-    (await step(
-      '3. Update: Release v1 → v2',
-      { ...base, 'parameter-overrides': `ApiToken=${secret},Release=v2` },
-      { ...env, GITHUB_RUN_ID: '1003' },
-    )) === 0
-      ? 0
-      : 1;
+  for (const [title, release, runId] of steps) {
+    const inputs = { ...base, 'parameter-overrides': `ApiToken=${secret},Release=${release}` };
+    if ((await step(title, inputs, { ...env, GITHUB_RUN_ID: runId })) !== 0) failed += 1;
+  }
 } finally {
   await moto.stop();
 }

@@ -34,14 +34,14 @@ export const BACKOFF = {
 export type BackoffPreset = (typeof BACKOFF)[keyof typeof BACKOFF];
 
 /** Delay before poll number `attempt` (0-based): fast start, geometric growth, capped, with jitter. */
-export function backoffDelay(attempt: number, o: BackoffOptions = {}): number {
-  const initial = o.initialMs ?? 500;
-  const max = o.maxMs ?? 10_000;
-  const factor = o.factor ?? 1.6;
-  const jitter = o.jitter ?? 0.2;
-  const rnd = o.random ?? Math.random;
+export function backoffDelay(attempt: number, options: BackoffOptions = {}): number {
+  const initial = options.initialMs ?? 500;
+  const max = options.maxMs ?? 10_000;
+  const factor = options.factor ?? 1.6;
+  const jitter = options.jitter ?? 0.2;
+  const random = options.random ?? Math.random;
   const base = Math.min(max, initial * Math.pow(factor, attempt));
-  const jittered = base * (1 - jitter + jitter * rnd());
+  const jittered = base * (1 - jitter + jitter * random());
   return Math.max(1, Math.round(Math.min(max, jittered)));
 }
 
@@ -64,38 +64,38 @@ export interface PollOptions<T> extends BackoffOptions {
  * Poll `check` with fast-start jittered backoff until it returns a value, or throw TimeoutError.
  * Throttling errors from `check` are retried (they count against the same deadline).
  */
-export async function pollUntil<T>(o: PollOptions<T>): Promise<T> {
-  const start = o.clock.now();
+export async function pollUntil<T>(options: PollOptions<T>): Promise<T> {
+  const start = options.clock.now();
   let attempt = 0;
-  o.signal?.throwIfAborted();
-  if (o.checkFirst !== false) {
-    const first = await tryCheck(o);
+  options.signal?.throwIfAborted();
+  if (options.checkFirst !== false) {
+    const first = await tryCheck(options);
     if (first !== undefined) return first;
   }
   for (;;) {
-    const elapsed = o.clock.now() - start;
-    if (elapsed >= o.timeoutMs) {
+    const elapsed = options.clock.now() - start;
+    if (elapsed >= options.timeoutMs) {
       throw new TimeoutError(
-        `Timed out after ${Math.round(o.timeoutMs / 1000)} s waiting for ${o.what}; raise wait-timeout-minutes if this is expected.`,
+        `Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}; raise wait-timeout-minutes if this is expected.`,
       );
     }
-    const delay = Math.min(backoffDelay(attempt++, o), Math.max(1, o.timeoutMs - elapsed));
-    await o.clock.sleep(delay);
-    o.signal?.throwIfAborted();
-    if (o.onTick) await o.onTick();
-    const v = await tryCheck(o);
-    if (v !== undefined) return v;
+    const delay = Math.min(backoffDelay(attempt++, options), Math.max(1, options.timeoutMs - elapsed));
+    await options.clock.sleep(delay);
+    options.signal?.throwIfAborted();
+    if (options.onTick) await options.onTick();
+    const polled = await tryCheck(options);
+    if (polled !== undefined) return polled;
   }
 }
 
-async function tryCheck<T>(o: PollOptions<T>): Promise<T | undefined> {
+async function tryCheck<T>(options: PollOptions<T>): Promise<T | undefined> {
   try {
-    const value = await o.check();
+    const value = await options.check();
     // A check that was in flight when the job was cancelled does not count.
-    o.signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     return value;
   } catch (e) {
-    o.signal?.throwIfAborted();
+    options.signal?.throwIfAborted();
     if (isThrottle(e)) return undefined;
     throw e;
   }
@@ -111,18 +111,18 @@ export interface RetryOptions {
 }
 
 /** Retry with full jitter (delay = random(0, min(max, base*2^n))), for throttling by default. */
-export async function retry<T>(fn: () => Promise<T>, o: RetryOptions): Promise<T> {
-  const retries = o.retries ?? 5;
-  const base = o.baseMs ?? 300;
-  const max = o.maxMs ?? 10_000;
-  const rnd = o.random ?? Math.random;
-  const retryable = o.isRetryable ?? isThrottle;
-  for (let n = 0; ; n++) {
+export async function retry<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+  const retries = options.retries ?? 5;
+  const base = options.baseMs ?? 300;
+  const max = options.maxMs ?? 10_000;
+  const random = options.random ?? Math.random;
+  const retryable = options.isRetryable ?? isThrottle;
+  for (let attempt = 0; ; attempt++) {
     try {
       return await fn();
     } catch (e) {
-      if (n >= retries || !retryable(e)) throw e;
-      await o.clock.sleep(Math.round(rnd() * Math.min(max, base * 2 ** n)));
+      if (attempt >= retries || !retryable(e)) throw e;
+      await options.clock.sleep(Math.round(random() * Math.min(max, base * 2 ** attempt)));
     }
   }
 }
@@ -137,11 +137,11 @@ export async function mapLimit<I, O>(
   let next = 0;
   const workers = Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, async () => {
     while (next < items.length) {
-      const i = next++;
+      const index = next++;
       try {
-        results[i] = { status: 'fulfilled', value: await fn(items[i] as I, i) };
+        results[index] = { status: 'fulfilled', value: await fn(items[index] as I, index) };
       } catch (reason) {
-        results[i] = { status: 'rejected', reason };
+        results[index] = { status: 'rejected', reason };
       }
     }
   });

@@ -22,7 +22,7 @@ export function maskNoEchoOverrides(
   params: readonly TemplateParameter[] | undefined,
   overrides: readonly ParameterOverride[],
 ): NoEchoMasking {
-  const noEcho = new Set((params ?? []).filter((p) => p.noEcho).map((p) => p.name));
+  const noEcho = new Set((params ?? []).filter((param) => param.noEcho).map((param) => param.name));
   const secrets: string[] = [];
   for (const override of overrides) {
     if (noEcho.has(override.key) && override.value) {

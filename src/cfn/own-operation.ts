@@ -42,6 +42,32 @@ export interface OwnOperationOptions {
   signal?: AbortSignal;
 }
 
+type StackWaitOptions = Omit<OwnOperationOptions, 'before' | 'finalStatuses' | 'ownEventStatuses'>;
+
+/**
+ * Poll DescribeStacks for `options.stack` (deadline, backoff, cancellation and ticks from the options) until
+ * `done` accepts what it shows; a stack that is gone (undefined) is passed to `done` too.
+ */
+async function pollStack(
+  options: StackWaitOptions,
+  done: (stack: Stack | undefined) => boolean,
+): Promise<Stack | undefined> {
+  const found = await pollUntil<{ stack: Stack | undefined }>({
+    what: options.what,
+    timeoutMs: options.timeoutMs,
+    clock: options.clock,
+    ...(options.backoff ?? BACKOFF.stackOperation),
+    checkFirst: options.checkFirst,
+    signal: options.signal,
+    onTick: options.onTick,
+    check: async () => {
+      const stack = await describeStack(options.cfn, options.stack);
+      return done(stack) ? { stack } : undefined;
+    },
+  });
+  return found.stack;
+}
+
 /**
  * Wait for an operation WE started (ExecuteChangeSet, DeleteStack, ContinueUpdateRollback, …) to end.
  * These calls are asynchronous: right after them DescribeStacks can still show the state we acted on (the
@@ -50,54 +76,28 @@ export interface OwnOperationOptions {
  * started from, LastUpdatedTime moved, or the stack's own event with that status arrived. A stack that is
  * gone (deleted) ends the wait: the result is undefined. The deadline always holds (TimeoutError).
  */
-export async function waitForOwnOperation(o: OwnOperationOptions): Promise<Stack | undefined> {
+export function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack | undefined> {
   let sawProgress = false;
-  const beforeStatus = o.before?.StackStatus;
-  const beforeTime = o.before?.LastUpdatedTime?.getTime() ?? 0;
-  const found = await pollUntil<{ stack: Stack | undefined }>({
-    what: o.what,
-    timeoutMs: o.timeoutMs,
-    clock: o.clock,
-    ...(o.backoff ?? BACKOFF.stackOperation),
-    checkFirst: o.checkFirst,
-    signal: o.signal,
-    onTick: o.onTick,
-    check: async () => {
-      const stack = await describeStack(o.cfn, o.stack);
-      if (!stack) return { stack };
-      const status = stack.StackStatus ?? '';
-      if (isInProgress(status)) {
-        sawProgress = true;
-        return undefined;
-      }
-      if (o.finalStatuses && !o.finalStatuses.has(status)) return undefined;
-      const started =
-        sawProgress ||
-        status !== beforeStatus ||
-        (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
-        (o.ownEventStatuses?.() ?? []).includes(status);
-      return started ? { stack } : undefined;
-    },
+  const beforeStatus = options.before?.StackStatus;
+  const beforeTime = options.before?.LastUpdatedTime?.getTime() ?? 0;
+  return pollStack(options, (stack) => {
+    if (!stack) return true;
+    const status = stack.StackStatus ?? '';
+    if (isInProgress(status)) {
+      sawProgress = true;
+      return false;
+    }
+    if (options.finalStatuses && !options.finalStatuses.has(status)) return false;
+    return (
+      sawProgress ||
+      status !== beforeStatus ||
+      (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
+      (options.ownEventStatuses?.() ?? []).includes(status)
+    );
   });
-  return found.stack;
 }
 
 /** Wait until an operation someone else runs on the stack ends (no *_IN_PROGRESS); undefined when it is gone. */
-export async function waitUntilSettled(
-  o: Omit<OwnOperationOptions, 'before' | 'finalStatuses' | 'ownEventStatuses'>,
-): Promise<Stack | undefined> {
-  const found = await pollUntil<{ stack: Stack | undefined }>({
-    what: o.what,
-    timeoutMs: o.timeoutMs,
-    clock: o.clock,
-    ...(o.backoff ?? BACKOFF.stackOperation),
-    checkFirst: o.checkFirst,
-    signal: o.signal,
-    onTick: o.onTick,
-    check: async () => {
-      const stack = await describeStack(o.cfn, o.stack);
-      return stack && isInProgress(stack.StackStatus) ? undefined : { stack };
-    },
-  });
-  return found.stack;
+export function waitUntilSettled(options: StackWaitOptions): Promise<Stack | undefined> {
+  return pollStack(options, (stack) => !stack || !isInProgress(stack.StackStatus));
 }

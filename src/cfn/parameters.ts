@@ -19,47 +19,48 @@ const PARAM_KEY = /^[A-Za-z0-9]{1,255}$/;
  */
 export function splitKeyValueList(text: string, input: string): [string, string][] {
   const entries: string[] = [];
-  let cur = '';
+  let current = '';
   let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i] as string;
-    if (ch === '"') {
-      if (quoted && text[i + 1] === '"') {
-        cur += '"';
-        i++;
+  for (let at = 0; at < text.length; at++) {
+    const char = text[at] as string;
+    if (char === '"') {
+      if (quoted && text[at + 1] === '"') {
+        current += '"';
+        at++;
         continue;
       }
       quoted = !quoted;
       continue;
     }
-    if (!quoted && (ch === ',' || ch === '\n')) {
-      entries.push(cur);
-      cur = '';
+    if (!quoted && (char === ',' || char === '\n')) {
+      entries.push(current);
+      current = '';
       continue;
     }
-    cur += ch;
+    current += char;
   }
   if (quoted) throw new InputError(`Input '${input}' has an unterminated double quote.`);
-  entries.push(cur);
-  const out: [string, string][] = [];
+  entries.push(current);
+  const pairs: [string, string][] = [];
   for (const raw of entries) {
-    const e = raw.replace(/\r$/, '');
-    if (e.trim() === '') continue;
-    const eq = e.indexOf('=');
-    if (eq <= 0) throw new InputError(`Input '${input}': expected Key=Value, got '${printable(e.trim())}'.`);
-    out.push([e.slice(0, eq).trim(), e.slice(eq + 1)]);
+    const entry = raw.replace(/\r$/, '');
+    if (entry.trim() === '') continue;
+    const equals = entry.indexOf('=');
+    if (equals <= 0)
+      throw new InputError(`Input '${input}': expected Key=Value, got '${printable(entry.trim())}'.`);
+    pairs.push([entry.slice(0, equals).trim(), entry.slice(equals + 1)]);
   }
-  return out;
+  return pairs;
 }
 
 function loadStructured(value: string, input: string, root?: string): unknown {
-  const p = value.slice('file://'.length);
-  const abs = resolveInWorkspace(p, input, root);
+  const relative = value.slice('file://'.length);
+  const absolute = resolveInWorkspace(relative, input, root);
   let text: string;
   try {
-    text = fs.readFileSync(abs, 'utf8');
+    text = fs.readFileSync(absolute, 'utf8');
   } catch {
-    throw new InputError(`Input '${input}': file not found: '${printable(p)}'.`);
+    throw new InputError(`Input '${input}': file not found: '${printable(relative)}'.`);
   }
   try {
     return text.trimStart().startsWith('[') || text.trimStart().startsWith('{')
@@ -67,31 +68,43 @@ function loadStructured(value: string, input: string, root?: string): unknown {
       : parseYaml(text);
   } catch (e) {
     throw new InputError(
-      `Input '${input}': '${printable(p)}' is not valid JSON or YAML (${(e as Error).message.split('\n')[0]}).`,
+      `Input '${input}': '${printable(relative)}' is not valid JSON or YAML (${(e as Error).message.split('\n')[0]}).`,
     );
   }
 }
 
 /** A `file://` JSON/YAML file or inline JSON; undefined for anything else (Key=Value text). */
 function structured(value: string, input: string, root?: string): unknown {
-  const t = value.trim();
-  if (t.startsWith('file://')) return loadStructured(t, input, root);
-  if (!t.startsWith('[') && !t.startsWith('{')) return undefined;
+  const trimmed = value.trim();
+  if (trimmed.startsWith('file://')) return loadStructured(trimmed, input, root);
+  if (!trimmed.startsWith('[') && !trimmed.startsWith('{')) return undefined;
   try {
-    return JSON.parse(t);
+    return JSON.parse(trimmed);
   } catch {
     throw new InputError(`Input '${input}' looks like JSON but does not parse.`);
   }
 }
 
-function scalar(v: unknown, input: string, key: string): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v.join(',');
+function scalar(value: unknown, input: string, key: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string' || typeof item === 'number'))
+    return value.join(',');
   throw new InputError(
     `Input '${input}': the value of '${printable(key)}' must be a string, number, boolean or list.`,
   );
 }
+
+/** A JSON/YAML map's entries as (key, scalar value) pairs. */
+function mapEntries(data: object, input: string): [string, string][] {
+  return Object.entries(data as Record<string, unknown>).map(([key, value]) => [
+    key,
+    scalar(value, input, key),
+  ]);
+}
+
+const NOT_A_LIST = (input: string) =>
+  new InputError(`Input '${input}' must be Key=Value pairs, a JSON list, or a JSON/YAML map.`);
 
 /**
  * `parameter-overrides`: `Key=Value,Key2="a,b"` (newlines also separate), or `file://path` to a JSON list of
@@ -104,58 +117,53 @@ export function parseParameterOverrides(
 ): ParameterOverride[] {
   if (!value) return [];
   const data = structured(value, input, root);
-  let out: ParameterOverride[];
+  let overrides: ParameterOverride[];
   if (data === undefined) {
-    out = splitKeyValueList(value, input).map(([key, v]) => ({ key, value: v }));
+    overrides = splitKeyValueList(value, input).map(([key, text]) => ({ key, value: text }));
   } else if (Array.isArray(data)) {
-    out = data.map((item, i) => {
-      const o = item as Record<string, unknown>;
-      if (!o || typeof o !== 'object' || typeof o.ParameterKey !== 'string') {
-        throw new InputError(`Input '${input}': item ${i + 1} must be an object with ParameterKey.`);
+    overrides = data.map((item: unknown, index) => {
+      const entry = item as Record<string, unknown>;
+      if (!entry || typeof entry !== 'object' || typeof entry.ParameterKey !== 'string') {
+        throw new InputError(`Input '${input}': item ${index + 1} must be an object with ParameterKey.`);
       }
-      if (o.UsePreviousValue === true) return { key: o.ParameterKey, usePrevious: true };
-      return { key: o.ParameterKey, value: scalar(o.ParameterValue, input, o.ParameterKey) };
+      if (entry.UsePreviousValue === true) return { key: entry.ParameterKey, usePrevious: true };
+      return { key: entry.ParameterKey, value: scalar(entry.ParameterValue, input, entry.ParameterKey) };
     });
   } else if (data && typeof data === 'object') {
-    out = Object.entries(data as Record<string, unknown>).map(([key, v]) => ({
-      key,
-      value: scalar(v, input, key),
-    }));
+    overrides = mapEntries(data, input).map(([key, text]) => ({ key, value: text }));
   } else {
-    throw new InputError(`Input '${input}' must be Key=Value pairs, a JSON list, or a JSON/YAML map.`);
+    throw NOT_A_LIST(input);
   }
   const seen = new Set<string>();
-  for (const p of out) {
-    if (!PARAM_KEY.test(p.key))
-      throw new InputError(`Input '${input}': '${printable(p.key)}' is not a valid parameter name.`);
-    if (seen.has(p.key)) throw new InputError(`Input '${input}': parameter '${p.key}' is given twice.`);
-    seen.add(p.key);
+  for (const override of overrides) {
+    if (!PARAM_KEY.test(override.key))
+      throw new InputError(`Input '${input}': '${printable(override.key)}' is not a valid parameter name.`);
+    if (seen.has(override.key))
+      throw new InputError(`Input '${input}': parameter '${override.key}' is given twice.`);
+    seen.add(override.key);
   }
-  return out;
+  return overrides;
 }
 
 /** `tags`: `Key=Value` pairs, a JSON list of `{Key, Value}`, or a JSON/YAML map (inline or file://). */
 export function parseTags(value: string | undefined, input = 'tags', root?: string): Tag[] {
   if (!value) return [];
-  const t = value.trim();
+  const trimmed = value.trim();
   let data = structured(value, input, root);
-  if (data === undefined && /^[^=\n]+:\s/m.test(t) && !t.includes('=')) {
-    data = parseYaml(t);
+  if (data === undefined && /^[^=\n]+:\s/m.test(trimmed) && !trimmed.includes('=')) {
+    data = parseYaml(trimmed);
   }
   let tags: Tag[];
   if (data === undefined) tags = splitKeyValueList(value, input).map(([Key, Value]) => ({ Key, Value }));
   else if (Array.isArray(data)) {
-    tags = data.map((o: Record<string, unknown>, i) => {
-      if (!o || typeof o.Key !== 'string')
-        throw new InputError(`Input '${input}': item ${i + 1} must be {"Key": ..., "Value": ...}.`);
-      return { Key: o.Key, Value: scalar(o.Value ?? '', input, o.Key) };
+    tags = data.map((entry: Record<string, unknown>, index) => {
+      if (!entry || typeof entry.Key !== 'string')
+        throw new InputError(`Input '${input}': item ${index + 1} must be {"Key": ..., "Value": ...}.`);
+      return { Key: entry.Key, Value: scalar(entry.Value ?? '', input, entry.Key) };
     });
   } else if (data && typeof data === 'object') {
-    tags = Object.entries(data as Record<string, unknown>).map(([Key, v]) => ({
-      Key,
-      Value: scalar(v, input, Key),
-    }));
-  } else throw new InputError(`Input '${input}' must be Key=Value pairs, a JSON list, or a JSON/YAML map.`);
+    tags = mapEntries(data, input).map(([Key, Value]) => ({ Key, Value }));
+  } else throw NOT_A_LIST(input);
   for (const tag of tags) {
     if (!tag.Key || tag.Key.length > 128 || tag.Key.startsWith('aws:')) {
       throw new InputError(
@@ -181,13 +189,13 @@ export function buildParameters(
   existingStackParams: string[] | undefined,
 ): Parameter[] {
   if (templateParams) assertDeclaredOverrides(overrides, templateParams);
-  const params: Parameter[] = overrides.map((o) =>
-    o.usePrevious
-      ? { ParameterKey: o.key, UsePreviousValue: true }
-      : { ParameterKey: o.key, ParameterValue: o.value ?? '' },
+  const params: Parameter[] = overrides.map((override) =>
+    override.usePrevious
+      ? { ParameterKey: override.key, UsePreviousValue: true }
+      : { ParameterKey: override.key, ParameterValue: override.value ?? '' },
   );
   if (existingStackParams) {
-    const given = new Set(overrides.map((o) => o.key));
+    const given = new Set(overrides.map((override) => override.key));
     for (const name of existingStackParams) {
       if (given.has(name)) continue;
       if (templateParams && !templateParams.includes(name)) continue;
@@ -202,7 +210,7 @@ export function undeclaredOverrides(
   overrides: readonly ParameterOverride[],
   declared: readonly string[],
 ): string[] {
-  return overrides.filter((o) => !declared.includes(o.key)).map((o) => o.key);
+  return overrides.filter((override) => !declared.includes(override.key)).map((override) => override.key);
 }
 
 /** L1: every override must name a declared parameter (CloudFormation would reject the change set). */
@@ -227,16 +235,16 @@ export function missingRequiredParameters(
   overrides: readonly ParameterOverride[],
   previous: readonly string[] | undefined,
 ): string[] {
-  const given = new Map(overrides.map((o) => [o.key, o]));
+  const given = new Map(overrides.map((override) => [override.key, override]));
   const kept = new Set(previous ?? []);
   return params
-    .filter((p) => !p.hasDefault)
-    .filter((p) => {
-      const o = given.get(p.name);
-      if (o && !o.usePrevious) return false;
-      return !kept.has(p.name);
+    .filter((param) => !param.hasDefault)
+    .filter((param) => {
+      const override = given.get(param.name);
+      if (override && !override.usePrevious) return false;
+      return !kept.has(param.name);
     })
-    .map((p) => p.name);
+    .map((param) => param.name);
 }
 
 /**

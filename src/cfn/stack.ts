@@ -8,9 +8,9 @@ export async function describeStack(
   wrap: <T>(call: () => Promise<T>) => Promise<T> = (call) => call(),
 ): Promise<Stack | undefined> {
   try {
-    const r = await wrap(() => cfn.send(new DescribeStacksCommand({ StackName: stackName })));
-    const s = r.Stacks?.[0];
-    return s && s.StackStatus !== 'DELETE_COMPLETE' ? s : undefined;
+    const answer = await wrap(() => cfn.send(new DescribeStacksCommand({ StackName: stackName })));
+    const stack = answer.Stacks?.[0];
+    return stack && stack.StackStatus !== 'DELETE_COMPLETE' ? stack : undefined;
   } catch (e) {
     if (awsErrorName(e) === 'ValidationError' && /does not exist/i.test((e as Error).message))
       return undefined;

@@ -39,35 +39,41 @@ const FN_TAGS = [
 
 function shortFormTags(): (ScalarTag | CollectionTag)[] {
   const tags: (ScalarTag | CollectionTag)[] = [];
-  const make = (tag: string, key: string, transform: (v: unknown) => unknown = (v) => v) => {
-    tags.push({ tag: `!${tag}`, resolve: (v: unknown) => ({ [key]: transform(v) }) } as ScalarTag);
+  const make = (tag: string, key: string, transform: (value: unknown) => unknown = (value) => value) => {
+    tags.push({ tag: `!${tag}`, resolve: (value: unknown) => ({ [key]: transform(value) }) } as ScalarTag);
     tags.push({
       tag: `!${tag}`,
       collection: 'seq',
-      resolve: (v: unknown) => ({ [key]: transform(toJs(v)) }),
+      resolve: (node: unknown) => ({ [key]: transform(toJs(node)) }),
     } as CollectionTag);
     tags.push({
       tag: `!${tag}`,
       collection: 'map',
-      resolve: (v: unknown) => ({ [key]: transform(toJs(v)) }),
+      resolve: (node: unknown) => ({ [key]: transform(toJs(node)) }),
     } as CollectionTag);
   };
   make('Ref', 'Ref');
   make('Condition', 'Condition');
   for (const fn of FN_TAGS) {
-    make(fn, `Fn::${fn}`, fn === 'GetAtt' ? (v) => (typeof v === 'string' ? splitGetAtt(v) : v) : undefined);
+    make(
+      fn,
+      `Fn::${fn}`,
+      fn === 'GetAtt' ? (value) => (typeof value === 'string' ? splitGetAtt(value) : value) : undefined,
+    );
   }
   return tags;
 }
 
-function splitGetAtt(v: string): string[] {
-  const dot = v.indexOf('.');
-  return dot < 0 ? [v] : [v.slice(0, dot), v.slice(dot + 1)];
+/** `!GetAtt Resource.Attribute` → `[Resource, Attribute]`. */
+function splitGetAtt(reference: string): string[] {
+  const dot = reference.indexOf('.');
+  return dot < 0 ? [reference] : [reference.slice(0, dot), reference.slice(dot + 1)];
 }
 
-function toJs(v: unknown): unknown {
-  const node = v as { toJSON?: () => unknown };
-  return node && typeof node.toJSON === 'function' ? node.toJSON() : v;
+/** A YAML node as plain JavaScript. */
+function toJs(value: unknown): unknown {
+  const node = value as { toJSON?: () => unknown };
+  return node && typeof node.toJSON === 'function' ? node.toJSON() : value;
 }
 
 /** Parse a JSON or YAML template, including CloudFormation short-form tags (!Ref, !Sub, !GetAtt, ...). */
@@ -88,25 +94,25 @@ export function parseTemplate(body: string): Record<string, unknown> {
 
 export function templateParameters(template: Record<string, unknown>): TemplateParameter[] {
   const params = (template.Parameters ?? {}) as Record<string, Record<string, unknown>>;
-  return Object.entries(params).map(([name, p]) => ({
+  return Object.entries(params).map(([name, declaration]) => ({
     name,
-    noEcho: p?.NoEcho === true || String(p?.NoEcho).toLowerCase() === 'true',
-    hasDefault: p !== null && typeof p === 'object' && 'Default' in p,
+    noEcho: declaration?.NoEcho === true || String(declaration?.NoEcho).toLowerCase() === 'true',
+    hasDefault: declaration !== null && typeof declaration === 'object' && 'Default' in declaration,
   }));
 }
 
 /** Resolve the `template` input: an https:// URL (S3) or a file inside the workspace. Validated before any AWS call. */
 export function readTemplateInput(value: string, root?: string): TemplateSource {
   if (/^https:\/\//i.test(value)) {
-    let u: URL;
+    let url: URL;
     try {
-      u = new URL(value);
+      url = new URL(value);
     } catch {
       throw new InputError(`Input 'template' is not a valid URL: '${printable(value)}'.`);
     }
-    if (!/(^|\.)amazonaws\.com(\.cn)?$/i.test(u.hostname) && !/^s3[.-]/.test(u.hostname)) {
+    if (!/(^|\.)amazonaws\.com(\.cn)?$/i.test(url.hostname) && !/^s3[.-]/.test(url.hostname)) {
       throw new InputError(
-        `Input 'template' URL must point to Amazon S3 (…amazonaws.com), got host '${printable(u.hostname)}'.`,
+        `Input 'template' URL must point to Amazon S3 (…amazonaws.com), got host '${printable(url.hostname)}'.`,
       );
     }
     return { kind: 'url', url: value };
@@ -134,10 +140,10 @@ export async function templateSummaryParameters(
   url: string,
 ): Promise<TemplateParameter[]> {
   const summary = await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: url }));
-  return (summary.Parameters ?? []).map((p) => ({
-    name: p.ParameterKey as string,
-    noEcho: p.NoEcho === true,
-    hasDefault: p.DefaultValue !== undefined,
+  return (summary.Parameters ?? []).map((param) => ({
+    name: param.ParameterKey as string,
+    noEcho: param.NoEcho === true,
+    hasDefault: param.DefaultValue !== undefined,
   }));
 }
 

@@ -1,49 +1,71 @@
 import { deflateRawSync } from 'node:zlib';
 
+/** A little-endian record of 2- and 4-byte fields, in order (the zip format's headers). */
+function record(fields: Array<[bytes: 2 | 4, value: number]>): Buffer {
+  const out = Buffer.alloc(fields.reduce((total, [bytes]) => total + bytes, 0));
+  let at = 0;
+  for (const [bytes, value] of fields) {
+    if (bytes === 2) out.writeUInt16LE(value, at);
+    else out.writeUInt32LE(value, at);
+    at += bytes;
+  }
+  return out;
+}
+
+const DEFLATE = 8;
+const VERSION = 20;
+
 /** A tiny valid zip archive holding index.js (for Lambda code in moto). */
 export function zipWithIndex(source = 'exports.handler = async () => 1;\n'): Buffer {
   const name = Buffer.from('index.js');
   const data = Buffer.from(source);
-  const comp = deflateRawSync(data);
-  const crc = crc32(data);
-  const local = Buffer.alloc(30);
-  local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4);
-  local.writeUInt16LE(0, 6);
-  local.writeUInt16LE(8, 8);
-  local.writeUInt32LE(0, 10);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(comp.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  local.writeUInt16LE(0, 28);
-  const central = Buffer.alloc(46);
-  central.writeUInt32LE(0x02014b50, 0);
-  central.writeUInt16LE(20, 4);
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(0, 8);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt32LE(0, 12);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(comp.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  central.writeUInt32LE(0, 42);
-  const localLen = local.length + name.length + comp.length;
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(1, 8);
-  end.writeUInt16LE(1, 10);
-  end.writeUInt32LE(central.length + name.length, 12);
-  end.writeUInt32LE(localLen, 16);
-  return Buffer.concat([local, name, comp, central, name, end]);
+  const compressed = deflateRawSync(data);
+  // crc-32, compressed size, uncompressed size, file name length: the same in both headers.
+  const entry: Array<[2 | 4, number]> = [
+    [4, crc32(data)],
+    [4, compressed.length],
+    [4, data.length],
+    [2, name.length],
+  ];
+  // signature, version needed, flags, method, modification time and date, entry, extra field length
+  const local = record([[4, 0x04034b50], [2, VERSION], [2, 0], [2, DEFLATE], [4, 0], ...entry, [2, 0]]);
+  // signature, version made by, version needed, flags, method, modification time and date, entry, extra
+  // field length, comment length, disk number, internal and external attributes, offset of the local header
+  const central = record([
+    [4, 0x02014b50],
+    [2, VERSION],
+    [2, VERSION],
+    [2, 0],
+    [2, DEFLATE],
+    [4, 0],
+    ...entry,
+    [2, 0],
+    [2, 0],
+    [2, 0],
+    [2, 0],
+    [4, 0],
+    [4, 0],
+  ]);
+  const localLength = local.length + name.length + compressed.length;
+  // signature, disk numbers, entries on this disk and in total, central directory size and offset, comment length
+  const end = record([
+    [4, 0x06054b50],
+    [2, 0],
+    [2, 0],
+    [2, 1],
+    [2, 1],
+    [4, central.length + name.length],
+    [4, localLength],
+    [2, 0],
+  ]);
+  return Buffer.concat([local, name, compressed, central, name, end]);
 }
 
 function crc32(buf: Buffer): number {
-  let c = ~0;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
+  let crc = ~0;
+  for (const byte of buf) {
+    crc ^= byte;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
   }
-  return ~c >>> 0;
+  return ~crc >>> 0;
 }

@@ -95,8 +95,8 @@ export async function changeSetRequest(
     Capabilities: inputs.capabilities,
     Parameters: buildParameters(
       inputs.parameterOverrides,
-      facts.parameters?.map((p) => p.name),
-      stack ? (stack.Parameters ?? []).map((p) => p.ParameterKey as string) : undefined,
+      facts.parameters?.map((param) => param.name),
+      stack ? (stack.Parameters ?? []).map((param) => param.ParameterKey as string) : undefined,
     ),
     Tags: inputs.tags.length ? inputs.tags : undefined,
     RoleARN: inputs.roleArn,

@@ -33,7 +33,7 @@ export function preflightInputs(inputs: DeployInputs): TemplateFacts {
   const parameters = templateParameters(parseTemplate(template.body));
   assertDeclaredOverrides(
     inputs.parameterOverrides,
-    parameters.map((p) => p.name),
+    parameters.map((param) => param.name),
   );
   return { parameters, delivery: inlineOrUpload(template.body, inputs.s3Bucket) };
 }
@@ -48,7 +48,7 @@ export async function templateFacts(
   const parameters = await templateSummaryParameters(cfn, inputs.template.url);
   assertDeclaredOverrides(
     inputs.parameterOverrides,
-    parameters.map((p) => p.name),
+    parameters.map((param) => param.name),
   );
   return { parameters, delivery: 'url' };
 }

@@ -106,10 +106,11 @@ export async function publish(
   outcome: DeployOutcome,
 ): Promise<Published> {
   const head = resultBlock(inputs, outcome);
-  const noChanges = '\n\n**No changes.**\n';
+  // Only a run that found nothing to deploy says so: a run that failed before its plan knows no such thing.
+  const noChanges = outcome.result === 'no-changes' ? '\n\n**No changes.**\n' : '';
   const plan = outcome.plan;
-  const summaryBody = `${head}\n\n${plan ? plan.markdown : outcome.hasChanges ? '' : noChanges}`;
-  const comment = rt.out.comment(`${head}\n\n${plan ? plan.comment : outcome.hasChanges ? '' : noChanges}`);
+  const summaryBody = `${head}\n\n${plan ? plan.markdown : noChanges}`;
+  const comment = rt.out.comment(`${head}\n\n${plan ? plan.comment : noChanges}`);
   rt.out.setOutputs(stepOutputs(outcome, comment));
   const summary = await rt.out.summary(summaryBody);
   await postPlanComment(rt, {

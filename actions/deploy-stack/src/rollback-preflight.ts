@@ -43,47 +43,48 @@ export interface ResolveContext {
 const UNRESOLVED = Symbol('unresolved');
 type Resolved = string | typeof UNRESOLVED;
 
-/** Resolve Ref / Fn::Sub / Fn::Join over plain strings against the stack's current parameters; anything else is unresolvable. */
-export function resolveValue(v: unknown, ctx: ResolveContext): Resolved {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return UNRESOLVED;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if (keys.length !== 1) return UNRESOLVED;
-  if ('Ref' in o) return resolveRef(String(o.Ref), ctx);
-  if ('Fn::Sub' in o) {
-    const arg = o['Fn::Sub'];
-    let text: unknown = arg;
-    let vars: Record<string, unknown> = {};
-    if (Array.isArray(arg)) {
-      text = arg[0];
-      vars = (arg[1] as Record<string, unknown>) ?? {};
+/** `Fn::Sub` text (`${Name}`, `${!Literal}`) against its own variables, then the stack's parameters. */
+function resolveSub(argument: unknown, ctx: ResolveContext): Resolved {
+  const [text, variables] = Array.isArray(argument)
+    ? [argument[0], (argument[1] as Record<string, unknown> | undefined) ?? {}]
+    : [argument, {}];
+  if (typeof text !== 'string') return UNRESOLVED;
+  let failed = false;
+  const substituted = text.replace(/\$\{(!?)([^}]+)\}/g, (_match, literal: string, name: string) => {
+    if (literal) return `\${${name}}`;
+    const replacement =
+      name in variables
+        ? resolveValue(variables[name], ctx)
+        : name.includes('.') // ${Resource.Attribute}: only known after deployment
+          ? UNRESOLVED
+          : resolveRef(name, ctx);
+    if (replacement === UNRESOLVED) {
+      failed = true;
+      return '';
     }
-    if (typeof text !== 'string') return UNRESOLVED;
-    let failed = false;
-    const out = text.replace(/\$\{(!?)([^}]+)\}/g, (_m, bang: string, name: string) => {
-      if (bang) return `\${${name}}`;
-      const r =
-        name in vars
-          ? resolveValue(vars[name], ctx)
-          : name.includes('.')
-            ? UNRESOLVED
-            : resolveRef(name, ctx);
-      if (r === UNRESOLVED) {
-        failed = true;
-        return '';
-      }
-      return r;
-    });
-    return failed ? UNRESOLVED : out;
-  }
-  if ('Fn::Join' in o) {
-    const arg = o['Fn::Join'];
-    if (!Array.isArray(arg) || typeof arg[0] !== 'string' || !Array.isArray(arg[1])) return UNRESOLVED;
-    const parts = (arg[1] as unknown[]).map((p) => resolveValue(p, ctx));
-    return parts.includes(UNRESOLVED) ? UNRESOLVED : (parts as string[]).join(arg[0]);
-  }
+    return replacement;
+  });
+  return failed ? UNRESOLVED : substituted;
+}
+
+/** `Fn::Join [delimiter, [parts]]` when every part resolves. */
+function resolveJoin(argument: unknown, ctx: ResolveContext): Resolved {
+  if (!Array.isArray(argument) || typeof argument[0] !== 'string' || !Array.isArray(argument[1]))
+    return UNRESOLVED;
+  const parts = (argument[1] as unknown[]).map((part) => resolveValue(part, ctx));
+  return parts.includes(UNRESOLVED) ? UNRESOLVED : (parts as string[]).join(argument[0]);
+}
+
+/** Resolve Ref / Fn::Sub / Fn::Join over plain strings against the stack's current parameters; anything else is unresolvable. */
+export function resolveValue(value: unknown, ctx: ResolveContext): Resolved {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return String(value);
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return UNRESOLVED;
+  const intrinsic = value as Record<string, unknown>;
+  if (Object.keys(intrinsic).length !== 1) return UNRESOLVED;
+  if ('Ref' in intrinsic) return resolveRef(String(intrinsic.Ref), ctx);
+  if ('Fn::Sub' in intrinsic) return resolveSub(intrinsic['Fn::Sub'], ctx);
+  if ('Fn::Join' in intrinsic) return resolveJoin(intrinsic['Fn::Join'], ctx);
   return UNRESOLVED;
 }
 
@@ -100,23 +101,23 @@ function resolveRef(name: string, ctx: ResolveContext): Resolved {
     case 'AWS::URLSuffix':
       return 'amazonaws.com';
   }
-  const v = ctx.params[name];
+  const parameterValue = ctx.params[name];
   // NoEcho parameters come back as '****': not usable.
-  return v === undefined || v === '****' ? UNRESOLVED : v;
+  return parameterValue === undefined || parameterValue === '****' ? UNRESOLVED : parameterValue;
 }
 
 /** Parse an S3 https URL (virtual-hosted or path style) or s3:// URI into bucket/key. */
-export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
-  const s3uri = /^s3:\/\/([^/]+)\/(.+)$/.exec(url);
+export function parseS3Url(text: string): { bucket: string; key: string } | undefined {
+  const s3uri = /^s3:\/\/([^/]+)\/(.+)$/.exec(text);
   if (s3uri) return { bucket: s3uri[1] as string, key: s3uri[2] as string };
-  let u: URL;
+  let url: URL;
   try {
-    u = new URL(url);
+    url = new URL(text);
   } catch {
     return undefined;
   }
-  const host = u.hostname;
-  const path = decodeURIComponent(u.pathname.replace(/^\//, ''));
+  const host = url.hostname;
+  const path = decodeURIComponent(url.pathname.replace(/^\//, ''));
   const virtual = /^(.+)\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$/.exec(host);
   if (virtual) return path ? { bucket: virtual[1] as string, key: path } : undefined;
   if (/^s3[.-]([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$/.test(host)) {
@@ -126,6 +127,34 @@ export function parseS3Url(url: string): { bucket: string; key: string } | undef
   return undefined;
 }
 
+/** The fields of a `{Bucket, Key, Version}`-style property. */
+interface ObjectFields {
+  bucket: string;
+  key: string;
+  version: string;
+}
+
+/** Where a resource type names the S3 object it is deployed from: an object property, a URL, or either (SAM). */
+interface ArtifactProperty {
+  property: string;
+  fields?: ObjectFields;
+  url?: boolean;
+}
+
+const LAMBDA_FIELDS: ObjectFields = { bucket: 'S3Bucket', key: 'S3Key', version: 'S3ObjectVersion' };
+const S3_LOCATION_FIELDS: ObjectFields = { bucket: 'Bucket', key: 'Key', version: 'Version' };
+
+const ARTIFACT_PROPERTIES: Record<string, ArtifactProperty> = {
+  'AWS::Lambda::Function': { property: 'Code', fields: LAMBDA_FIELDS },
+  'AWS::Lambda::LayerVersion': { property: 'Content', fields: LAMBDA_FIELDS },
+  'AWS::Serverless::Function': { property: 'CodeUri', fields: S3_LOCATION_FIELDS, url: true },
+  'AWS::Serverless::LayerVersion': { property: 'ContentUri', fields: S3_LOCATION_FIELDS, url: true },
+  'AWS::CloudFormation::Stack': { property: 'TemplateURL', url: true },
+  'AWS::StepFunctions::StateMachine': { property: 'DefinitionS3Location', fields: S3_LOCATION_FIELDS },
+};
+
+type Located = Pick<ArtifactRef, 'logicalId' | 'type' | 'property'>;
+
 /** Find the S3 artifacts a (deployed) template references. */
 export function findArtifacts(template: Record<string, unknown>, ctx: ResolveContext): ArtifactRef[] {
   const resources = (template.Resources ?? {}) as Record<
@@ -133,82 +162,48 @@ export function findArtifacts(template: Record<string, unknown>, ctx: ResolveCon
     { Type?: string; Properties?: Record<string, unknown> }
   >;
   const refs: ArtifactRef[] = [];
-  const fromObject = (
-    logicalId: string,
-    type: string,
-    property: string,
-    o: unknown,
-    bk: string,
-    kk: string,
-    vk: string,
-  ) => {
-    if (!o || typeof o !== 'object') return;
-    const obj = o as Record<string, unknown>;
-    if (!(bk in obj) && !(kk in obj)) return; // inline code (ZipFile, ImageUri, Definition...)
-    const bucket = resolveValue(obj[bk], ctx);
-    const key = resolveValue(obj[kk], ctx);
-    const version = obj[vk] === undefined ? undefined : resolveValue(obj[vk], ctx);
-    if (bucket === UNRESOLVED || key === UNRESOLVED || version === UNRESOLVED) {
-      refs.push({
-        logicalId,
-        type,
-        property,
-        unresolved: `${property} uses an intrinsic function or parameter that cannot be resolved here`,
-      });
-    } else refs.push({ logicalId, type, property, bucket, key, version });
+  const unresolvable = (resource: Located) =>
+    refs.push({
+      ...resource,
+      unresolved: `${resource.property} uses an intrinsic function or parameter that cannot be resolved here`,
+    });
+  /** A `{Bucket, Key, Version}`-style property. */
+  const fromObject = (resource: Located, names: ObjectFields, value: unknown) => {
+    if (!value || typeof value !== 'object') return;
+    const fields = value as Record<string, unknown>;
+    if (!(names.bucket in fields) && !(names.key in fields)) return; // inline code (ZipFile, ImageUri, Definition...)
+    const bucket = resolveValue(fields[names.bucket], ctx);
+    const key = resolveValue(fields[names.key], ctx);
+    const version =
+      fields[names.version] === undefined ? undefined : resolveValue(fields[names.version], ctx);
+    if (bucket === UNRESOLVED || key === UNRESOLVED || version === UNRESOLVED) unresolvable(resource);
+    else refs.push({ ...resource, bucket, key, version });
   };
-  const fromUrl = (logicalId: string, type: string, property: string, v: unknown) => {
-    if (v === undefined) return;
-    const s = resolveValue(v, ctx);
-    if (s === UNRESOLVED) {
-      refs.push({
-        logicalId,
-        type,
-        property,
-        unresolved: `${property} uses an intrinsic function or parameter that cannot be resolved here`,
-      });
-      return;
-    }
-    if (!/^(s3|https?):\/\//.test(s)) return; // a local path (before packaging) or inline
-    const p = parseS3Url(s);
-    if (p) refs.push({ logicalId, type, property, ...p });
-    else refs.push({ logicalId, type, property, unresolved: `${property} is not an S3 URL` });
+  /** An `s3://` or https URL property (or a local path before packaging, which is not checked). */
+  const fromUrl = (resource: Located, value: unknown) => {
+    if (value === undefined) return;
+    const url = resolveValue(value, ctx);
+    if (url === UNRESOLVED) return unresolvable(resource);
+    if (!/^(s3|https?):\/\//.test(url)) return; // a local path (before packaging) or inline
+    const location = parseS3Url(url);
+    refs.push(
+      location
+        ? { ...resource, ...location }
+        : { ...resource, unresolved: `${resource.property} is not an S3 URL` },
+    );
   };
-  for (const [logicalId, r] of Object.entries(resources)) {
-    const type = r?.Type ?? '';
-    const p = r?.Properties ?? {};
-    switch (type) {
-      case 'AWS::Lambda::Function':
-        fromObject(logicalId, type, 'Code', p.Code, 'S3Bucket', 'S3Key', 'S3ObjectVersion');
-        break;
-      case 'AWS::Lambda::LayerVersion':
-        fromObject(logicalId, type, 'Content', p.Content, 'S3Bucket', 'S3Key', 'S3ObjectVersion');
-        break;
-      case 'AWS::Serverless::Function':
-        if (typeof p.CodeUri === 'object' && p.CodeUri && 'Bucket' in (p.CodeUri as object)) {
-          fromObject(logicalId, type, 'CodeUri', p.CodeUri, 'Bucket', 'Key', 'Version');
-        } else fromUrl(logicalId, type, 'CodeUri', p.CodeUri);
-        break;
-      case 'AWS::Serverless::LayerVersion':
-        if (typeof p.ContentUri === 'object' && p.ContentUri && 'Bucket' in (p.ContentUri as object)) {
-          fromObject(logicalId, type, 'ContentUri', p.ContentUri, 'Bucket', 'Key', 'Version');
-        } else fromUrl(logicalId, type, 'ContentUri', p.ContentUri);
-        break;
-      case 'AWS::CloudFormation::Stack':
-        fromUrl(logicalId, type, 'TemplateURL', p.TemplateURL);
-        break;
-      case 'AWS::StepFunctions::StateMachine':
-        fromObject(
-          logicalId,
-          type,
-          'DefinitionS3Location',
-          p.DefinitionS3Location,
-          'Bucket',
-          'Key',
-          'Version',
-        );
-        break;
-    }
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const type = resource?.Type ?? '';
+    if (!Object.hasOwn(ARTIFACT_PROPERTIES, type)) continue;
+    const artifact = ARTIFACT_PROPERTIES[type] as ArtifactProperty;
+    const value = resource?.Properties?.[artifact.property];
+    const located = { logicalId, type, property: artifact.property };
+    // SAM takes either form: an object with a Bucket, or a URL.
+    const asObject =
+      artifact.fields &&
+      (!artifact.url || (typeof value === 'object' && value !== null && artifact.fields.bucket in value));
+    if (asObject && artifact.fields) fromObject(located, artifact.fields, value);
+    else if (artifact.url) fromUrl(located, value);
   }
   return refs;
 }
@@ -245,9 +240,9 @@ export async function rollbackPreflight(
     try {
       await deps.s3.headObject(ref.bucket, ref.key, ref.version);
       result.present.push(ref);
-    } catch (e) {
-      const name = awsErrorName(e);
-      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    } catch (error) {
+      const name = awsErrorName(error);
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
       if (
         name === 'NotFound' ||
         name === 'NoSuchKey' ||

@@ -17,7 +17,7 @@ import { firstFailures } from './events';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
 import type { TemplateFacts } from './preflight-inputs';
-import { decide } from './status';
+import { decisionForStatus } from './status';
 
 /** The stack a change set will be created for. */
 export interface StackState {
@@ -52,7 +52,7 @@ function checkRequiredParameters(inputs: DeployInputs, facts: TemplateFacts, sta
   assertRequiredParameters(
     facts.parameters,
     inputs.parameterOverrides,
-    stack ? (stack.Parameters ?? []).map((p) => p.ParameterKey as string) : undefined,
+    stack ? (stack.Parameters ?? []).map((param) => param.ParameterKey as string) : undefined,
     inputs.stackName,
   );
 }
@@ -71,7 +71,7 @@ export async function resolveStackState(
   let stack = initial;
   for (let round = 0; round < 5; round++) {
     const status = stack?.StackStatus;
-    const decision = decide(status);
+    const decision = decisionForStatus(status);
     log.info(`Stack ${stackName}: ${status ?? 'does not exist'} → ${decision.action}. ${decision.note}`);
     const ref = stack?.StackId ?? stackName;
     switch (decision.action) {

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { STATUS_TABLE, decide } from '../../../actions/deploy-stack/src/status';
+import { STATUS_TABLE, decisionForStatus } from '../../../actions/deploy-stack/src/status';
 import { CancelledError, TimeoutError } from '../../../src/errors';
 import {
   ACCOUNT,
@@ -24,7 +24,9 @@ import {
   SECRET,
   STACK,
   STACK_ID,
+  addQueue,
   cfnMock,
+  changeSetMocks,
   executionMocks,
   readyChangeSet as changeSetFixture,
   notFound,
@@ -32,26 +34,54 @@ import {
   s3Mock,
   setup,
   stack,
+  stackEvent,
   stsMock,
+  updateFlow,
 } from './harness';
+import { mutatingCalls } from './mutating';
 
-const MUTATING = [
-  CreateChangeSetCommand,
-  ExecuteChangeSetCommand,
-  DeleteStackCommand,
-  DeleteChangeSetCommand,
-  ContinueUpdateRollbackCommand,
-];
-
-function readyChangeSet(
-  changes: Change[] = [
-    {
-      Type: 'Resource' as const,
-      ResourceChange: { Action: 'Add' as const, LogicalResourceId: 'Queue', ResourceType: 'AWS::SQS::Queue' },
-    },
-  ],
-) {
+function readyChangeSet(changes: Change[] = [addQueue]) {
   return changeSetFixture(changes);
+}
+
+/** A change set that FAILED (`reason`), shaped like DescribeChangeSet output. */
+function failedChangeSet(reason: string) {
+  return { ...readyChangeSet([]), Status: 'FAILED' as const, StatusReason: reason };
+}
+
+const NO_CHANGES = "The submitted information didn't contain changes.";
+
+/** The StackName every call of one command was sent with. */
+function stackArgs(command: Parameters<typeof cfnMock.commandCalls>[0]): (string | undefined)[] {
+  return cfnMock
+    .commandCalls(command)
+    .map((call) => (call.args[0].input as { StackName?: string }).StackName);
+}
+
+const networkError = () =>
+  Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
+const changeSetNotFound = () =>
+  Object.assign(new Error('ChangeSet [x] does not exist'), { name: 'ChangeSetNotFoundException' });
+const objectNotFound = () =>
+  Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+const noUpdates = () =>
+  Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' });
+
+/**
+ * DescribeStacks answers `before` until ExecuteChangeSet is called, then `afterExecute(n)` for the n-th call
+ * after it. The returned counter says how many calls came after the execution.
+ */
+function aroundExecution(
+  before: () => object,
+  afterExecute: (n: number) => object,
+): { readonly executed: boolean; readonly after: number } {
+  const seen = { executed: false, after: 0 };
+  cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
+    seen.executed = true;
+    return {};
+  });
+  cfnMock.on(DescribeStacksCommand).callsFake(() => (seen.executed ? afterExecute(++seen.after) : before()));
+  return seen;
 }
 
 function happyCreate() {
@@ -63,9 +93,7 @@ function happyCreate() {
         stack('CREATE_COMPLETE', { Outputs: [{ OutputKey: 'QueueUrl', OutputValue: 'https://sqs/q' }] }),
       ],
     });
-  cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID, StackId: STACK_ID });
-  cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-  cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+  changeSetMocks(undefined, { Id: CS_ID, StackId: STACK_ID });
   cfnMock.on(ExecuteChangeSetCommand).resolves({});
 }
 
@@ -76,11 +104,8 @@ describe('M1: an empty change set is success', () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID, StackId: STACK_ID });
     cfnMock.on(DescribeChangeSetCommand).resolves({
-      ...readyChangeSet([]),
-      Status: 'FAILED',
+      ...failedChangeSet(`${NO_CHANGES} Submit different information to create a change set.`),
       ExecutionStatus: 'UNAVAILABLE',
-      StatusReason:
-        "The submitted information didn't contain changes. Submit different information to create a change set.",
     });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
     const { run } = setup();
@@ -100,9 +125,7 @@ describe('M1: an empty change set is success', () => {
     cfnMock.on(DescribeStacksCommand).resolves({
       Stacks: [stack('UPDATE_COMPLETE', { Outputs: [{ OutputKey: 'Url', OutputValue: 'u' }] })],
     });
-    cfnMock
-      .on(CreateChangeSetCommand)
-      .rejects(Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' }));
+    cfnMock.on(CreateChangeSetCommand).rejects(noUpdates());
     const { run } = setup();
     const r = await run();
     expect(r.hasChanges).toBe(false);
@@ -113,9 +136,7 @@ describe('M1: an empty change set is success', () => {
 
   it('M1: fail-on-empty-changeset: true makes emptiness fail', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    cfnMock
-      .on(CreateChangeSetCommand)
-      .rejects(Object.assign(new Error('No updates are to be performed.'), { name: 'ValidationError' }));
+    cfnMock.on(CreateChangeSetCommand).rejects(noUpdates());
     const { run } = setup({ 'fail-on-empty-changeset': 'true' });
     await expect(run()).rejects.toThrow(/contains no changes/);
   });
@@ -123,11 +144,7 @@ describe('M1: an empty change set is success', () => {
   it('M1: no-delete-failed-changeset keeps the empty change set', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves({
-      ...readyChangeSet([]),
-      Status: 'FAILED',
-      StatusReason: "The submitted information didn't contain changes.",
-    });
+    cfnMock.on(DescribeChangeSetCommand).resolves(failedChangeSet(NO_CHANGES));
     const { run } = setup({ 'no-delete-failed-changeset': 'true' });
     await run();
     expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
@@ -136,11 +153,9 @@ describe('M1: an empty change set is success', () => {
   it('a change set that FAILED for another reason fails the step and is deleted', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves({
-      ...readyChangeSet([]),
-      Status: 'FAILED',
-      StatusReason: 'Template format error: Unresolved resource dependencies [X]',
-    });
+    cfnMock
+      .on(DescribeChangeSetCommand)
+      .resolves(failedChangeSet('Template format error: Unresolved resource dependencies [X]'));
     cfnMock.on(DeleteChangeSetCommand).resolves({});
     const { run } = setup();
     await expect(run()).rejects.toThrow(/Unresolved resource dependencies/);
@@ -173,11 +188,7 @@ describe('create and update', () => {
   });
 
   it('update: parameters the stack has but the overrides omit are sent as UsePreviousValue', async () => {
-    executionMocks([stack('UPDATE_COMPLETE')]);
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{"Resources":{}}' });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    updateFlow();
     const { run } = setup({ 'parameter-overrides': 'Name=app2' });
     const r = await run();
     expect(r.result).toBe('updated');
@@ -194,50 +205,20 @@ describe('create and update', () => {
       .on(DescribeStacksCommand)
       .resolvesOnce({ Stacks: [stack('UPDATE_COMPLETE')] })
       .resolves({ Stacks: [stack('UPDATE_ROLLBACK_COMPLETE')] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{"Resources":{}}' });
+    changeSetMocks();
+    const queueFailed = stackEvent('e2', 'UPDATE_FAILED', {
+      logicalId: 'Queue',
+      type: 'AWS::SQS::Queue',
+      reason: 'Queue name already exists',
+    });
     cfnMock
       .on(DescribeStackEventsCommand)
-      .resolvesOnce({
-        StackEvents: [
-          {
-            EventId: 'old',
-            StackId: STACK_ID,
-            StackName: STACK,
-            Timestamp: new Date(),
-            ResourceStatus: 'UPDATE_COMPLETE',
-          },
-        ],
-      })
+      .resolvesOnce({ StackEvents: [stackEvent('old', 'UPDATE_COMPLETE')] })
       .resolves({
         StackEvents: [
-          {
-            EventId: 'e3',
-            StackId: STACK_ID,
-            StackName: STACK,
-            Timestamp: new Date(),
-            LogicalResourceId: STACK,
-            ResourceType: 'AWS::CloudFormation::Stack',
-            ResourceStatus: 'UPDATE_ROLLBACK_COMPLETE',
-          },
-          {
-            EventId: 'e2',
-            StackId: STACK_ID,
-            StackName: STACK,
-            Timestamp: new Date(),
-            LogicalResourceId: 'Queue',
-            ResourceType: 'AWS::SQS::Queue',
-            ResourceStatus: 'UPDATE_FAILED',
-            ResourceStatusReason: 'Queue name already exists',
-          },
-          {
-            EventId: 'old',
-            StackId: STACK_ID,
-            StackName: STACK,
-            Timestamp: new Date(),
-            ResourceStatus: 'UPDATE_COMPLETE',
-          },
+          stackEvent('e3', 'UPDATE_ROLLBACK_COMPLETE'),
+          queueFailed,
+          stackEvent('old', 'UPDATE_COMPLETE'),
         ],
       });
     cfnMock.on(ExecuteChangeSetCommand).resolves({});
@@ -250,22 +231,29 @@ describe('create and update', () => {
     expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand); // executed change sets are not ours to delete
   });
 
-  it('termination-protection is enabled after a successful create', async () => {
+  it.each<{ what: string; inputs: Record<string, string>; check: () => void }>([
+    {
+      what: 'termination-protection is enabled after a successful create',
+      inputs: { 'termination-protection': 'true' },
+      check: () =>
+        expect(cfnMock).toHaveReceivedCommandWith(UpdateTerminationProtectionCommand, {
+          EnableTerminationProtection: true,
+          StackName: STACK,
+        }),
+    },
+    {
+      what: 'disable-rollback on create maps to OnStackFailure DO_NOTHING',
+      inputs: { 'disable-rollback': 'true' },
+      check: () =>
+        expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.OnStackFailure).toBe(
+          'DO_NOTHING',
+        ),
+    },
+  ])('$what', async ({ inputs, check }) => {
     happyCreate();
     cfnMock.on(UpdateTerminationProtectionCommand).resolves({});
-    const { run } = setup({ 'termination-protection': 'true' });
-    await run();
-    expect(cfnMock).toHaveReceivedCommandWith(UpdateTerminationProtectionCommand, {
-      EnableTerminationProtection: true,
-      StackName: STACK,
-    });
-  });
-
-  it('disable-rollback on create maps to OnStackFailure DO_NOTHING', async () => {
-    happyCreate();
-    const { run } = setup({ 'disable-rollback': 'true' });
-    await run();
-    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.OnStackFailure).toBe('DO_NOTHING');
+    await setup(inputs).run();
+    check();
   });
 
   it('create-only keeps the change set for review and never executes', async () => {
@@ -300,7 +288,7 @@ describe('create and update', () => {
     cfnMock.on(DescribeStacksCommand).rejects(notFound());
     const { run } = setup({ 'parameter-overrides': '' }, { 'template.yaml': big });
     await expect(run()).rejects.toThrow(/51200-byte limit.*s3-bucket/);
-    expect(cfnMock.calls().filter((c) => MUTATING.some((m) => c.args[0] instanceof m))).toHaveLength(0);
+    expect(mutatingCalls()).toEqual([]);
   });
 });
 
@@ -349,8 +337,8 @@ describe('C2: account guard', () => {
 describe('R2: every stack status has a decision', () => {
   it('R2: the table covers every StackStatus the SDK knows (plus an absent stack)', () => {
     for (const s of Object.values(StackStatus)) expect(STATUS_TABLE).toHaveProperty(s);
-    expect(decide(undefined).action).toBe('create');
-    expect(decide('SOMETHING_NEW').action).toBe('fail');
+    expect(decisionForStatus(undefined).action).toBe('create');
+    expect(decisionForStatus('SOMETHING_NEW').action).toBe('fail');
   });
 
   const createRows = ['DELETE_COMPLETE', 'REVIEW_IN_PROGRESS'];
@@ -372,23 +360,15 @@ describe('R2: every stack status has a decision', () => {
     'IMPORT_ROLLBACK_FAILED',
   ];
 
-  it.each(createRows)('R2: %s → a CREATE change set', async (status) => {
+  it.each([
+    ...createRows.map((status) => [status, 'CREATE'] as const),
+    ...updateRows.map((status) => [status, 'UPDATE'] as const),
+  ])('R2: %s → a %s change set', async (status, type) => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status)] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    changeSetMocks();
     const { run } = setup({ mode: 'create-only' });
     await run();
-    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('CREATE');
-  });
-
-  it.each(updateRows)('R2: %s → an UPDATE change set', async (status) => {
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status)] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    const { run } = setup({ mode: 'create-only' });
-    await run();
-    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('UPDATE');
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe(type);
   });
 
   it.each(waitRows)('R2: %s → wait (bounded), then decide', async (status) => {
@@ -402,9 +382,7 @@ describe('R2: every stack status has a decision', () => {
       .resolvesOnce({ Stacks: [stack(status)] })
       .resolvesOnce({ Stacks: [stack(status)] })
       .resolves({ Stacks: [stack(after)] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    changeSetMocks();
     const { run, clock } = setup({ mode: 'create-only' });
     const running = run();
     if (after === 'ROLLBACK_COMPLETE') await expect(running).rejects.toThrow(/ROLLBACK_COMPLETE/);
@@ -422,47 +400,59 @@ describe('R2: every stack status has a decision', () => {
     expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
   });
 
-  it('R2: ROLLBACK_COMPLETE → fails with the fix by default, no delete', async () => {
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('ROLLBACK_COMPLETE')] });
-    cfnMock.on(DescribeStackEventsCommand).resolves({
-      StackEvents: [
-        {
-          EventId: '1',
-          StackId: STACK_ID,
-          StackName: STACK,
-          Timestamp: new Date(),
-          LogicalResourceId: 'Queue',
-          ResourceType: 'AWS::SQS::Queue',
-          ResourceStatus: 'CREATE_FAILED',
-          ResourceStatusReason: 'Access denied',
-        },
-      ],
-    });
-    const { run } = setup();
-    await expect(run()).rejects.toThrow(
-      /ROLLBACK_COMPLETE.*on-rollback-complete: delete.*Queue \(AWS::SQS::Queue\) CREATE_FAILED: Access denied/,
-    );
-    expect(cfnMock).not.toHaveReceivedCommand(DeleteStackCommand);
-  });
+  it.each([
+    {
+      status: 'ROLLBACK_COMPLETE',
+      failed: stackEvent('1', 'CREATE_FAILED', {
+        logicalId: 'Queue',
+        type: 'AWS::SQS::Queue',
+        reason: 'Access denied',
+      }),
+      error:
+        /ROLLBACK_COMPLETE.*on-rollback-complete: delete.*Queue \(AWS::SQS::Queue\) CREATE_FAILED: Access denied/,
+      never: DeleteStackCommand,
+    },
+    {
+      status: 'UPDATE_ROLLBACK_FAILED',
+      failed: stackEvent('1', 'UPDATE_FAILED', {
+        logicalId: 'Fn',
+        type: 'AWS::Lambda::Function',
+        reason: 'S3 Error Code: NoSuchKey',
+      }),
+      error:
+        /UPDATE_ROLLBACK_FAILED.*continue.*Fn \(AWS::Lambda::Function\) UPDATE_FAILED: S3 Error Code: NoSuchKey/,
+      never: ContinueUpdateRollbackCommand,
+    },
+  ])(
+    'R1/R2: $status → fails by default with the fix and the failed resources, nothing sent to repair it',
+    async ({ status, failed, error, never }) => {
+      cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status)] });
+      cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [failed] });
+      const { run } = setup();
+      await expect(run()).rejects.toThrow(error);
+      expect(cfnMock).not.toHaveReceivedCommand(never);
+    },
+  );
 
-  it('R2: ROLLBACK_COMPLETE + on-rollback-complete: delete → delete, wait, create', async () => {
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolvesOnce({ Stacks: [stack('ROLLBACK_COMPLETE')] })
-      .resolvesOnce({ Stacks: [stack('DELETE_IN_PROGRESS')] })
-      .rejectsOnce(notFound())
-      .resolves({ Stacks: [stack('CREATE_COMPLETE')] });
-    cfnMock.on(DeleteStackCommand).resolves({});
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfnMock.on(ExecuteChangeSetCommand).resolves({});
-    const { run } = setup({ 'on-rollback-complete': 'delete' });
-    const r = await run();
-    expect(r.result).toBe('created');
-    expect(cfnMock).toHaveReceivedCommandTimes(DeleteStackCommand, 1);
-    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('CREATE');
-  });
+  it.each([
+    { answers: ['ROLLBACK_COMPLETE', 'DELETE_IN_PROGRESS'], asynchronously: 'at once' },
+    // DeleteStack is asynchronous: the stack may still show ROLLBACK_COMPLETE; keep waiting for the deletion.
+    { answers: ['ROLLBACK_COMPLETE', 'ROLLBACK_COMPLETE', 'DELETE_IN_PROGRESS'], asynchronously: 'late' },
+  ])(
+    'R2: ROLLBACK_COMPLETE + on-rollback-complete: delete → delete, wait (deletion seen $asynchronously), create',
+    async ({ answers }) => {
+      const describe = cfnMock.on(DescribeStacksCommand);
+      for (const status of answers) describe.resolvesOnce({ Stacks: [stack(status)] });
+      describe.rejectsOnce(notFound()).resolves({ Stacks: [stack('CREATE_COMPLETE')] });
+      cfnMock.on(DeleteStackCommand).resolves({});
+      changeSetMocks();
+      cfnMock.on(ExecuteChangeSetCommand).resolves({});
+      const { run } = setup({ 'on-rollback-complete': 'delete' });
+      await expect(run()).resolves.toMatchObject({ result: 'created' });
+      expect(cfnMock).toHaveReceivedCommandTimes(DeleteStackCommand, 1);
+      expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.ChangeSetType).toBe('CREATE');
+    },
+  );
 
   it('R2: ROLLBACK_COMPLETE in create-only never deletes the stack', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('ROLLBACK_COMPLETE')] });
@@ -471,51 +461,31 @@ describe('R2: every stack status has a decision', () => {
     expect(cfnMock).not.toHaveReceivedCommand(DeleteStackCommand);
   });
 
-  it('R1/R2: UPDATE_ROLLBACK_FAILED → fails with an explanation naming the failed resources', async () => {
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] });
-    cfnMock.on(DescribeStackEventsCommand).resolves({
-      StackEvents: [
-        {
-          EventId: '1',
-          StackId: STACK_ID,
-          StackName: STACK,
-          Timestamp: new Date(),
-          LogicalResourceId: 'Fn',
-          ResourceType: 'AWS::Lambda::Function',
-          ResourceStatus: 'UPDATE_FAILED',
-          ResourceStatusReason: 'S3 Error Code: NoSuchKey',
-        },
-      ],
-    });
-    const { run } = setup();
-    await expect(run()).rejects.toThrow(
-      /UPDATE_ROLLBACK_FAILED.*continue.*Fn \(AWS::Lambda::Function\) UPDATE_FAILED: S3 Error Code: NoSuchKey/,
-    );
-    expect(cfnMock).not.toHaveReceivedCommand(ContinueUpdateRollbackCommand);
-  });
-
-  it('R1/R2: UPDATE_ROLLBACK_FAILED + continue → ContinueUpdateRollback with resources-to-skip, then update', async () => {
-    executionMocks([
-      stack('UPDATE_ROLLBACK_FAILED'),
-      stack('UPDATE_ROLLBACK_IN_PROGRESS'),
-      stack('UPDATE_ROLLBACK_COMPLETE'),
-    ]);
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    const { run } = setup({
-      'on-update-rollback-failed': 'continue',
-      'resources-to-skip': 'Fn,Nested.Inner',
-    });
-    const r = await run();
-    expect(r.result).toBe('updated');
-    expect(cfnMock).toHaveReceivedCommandWith(ContinueUpdateRollbackCommand, {
-      StackName: STACK,
-      ResourcesToSkip: ['Fn', 'Nested.Inner'],
-    });
-  });
+  it.each([
+    { answers: ['UPDATE_ROLLBACK_FAILED'], asynchronously: 'at once' },
+    // ContinueUpdateRollback is asynchronous: the stack may still show UPDATE_ROLLBACK_FAILED; keep waiting.
+    { answers: ['UPDATE_ROLLBACK_FAILED', 'UPDATE_ROLLBACK_FAILED'], asynchronously: 'late' },
+  ])(
+    'R1/R2: UPDATE_ROLLBACK_FAILED + continue → ContinueUpdateRollback with resources-to-skip (progress seen $asynchronously), then update',
+    async ({ answers }) => {
+      executionMocks([
+        ...answers.map((status) => stack(status)),
+        stack('UPDATE_ROLLBACK_IN_PROGRESS'),
+        stack('UPDATE_ROLLBACK_COMPLETE'),
+      ]);
+      cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
+      changeSetMocks();
+      const { run } = setup({
+        'on-update-rollback-failed': 'continue',
+        'resources-to-skip': 'Fn,Nested.Inner',
+      });
+      await expect(run()).resolves.toMatchObject({ result: 'updated' });
+      expect(cfnMock).toHaveReceivedCommandWith(ContinueUpdateRollbackCommand, {
+        StackName: STACK,
+        ResourcesToSkip: ['Fn', 'Nested.Inner'],
+      });
+    },
+  );
 
   it.each(failRows)('R2: %s → fails clearly, no change set', async (status) => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack(status, { StackStatusReason: 'because' })] });
@@ -558,11 +528,8 @@ describe('R1: rollback preflight', () => {
         ],
       }),
     ]);
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    changeSetMocks();
     cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: deployed });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-
     cfnMock.on(DeleteChangeSetCommand).resolves({});
   }
 
@@ -584,11 +551,7 @@ describe('R1: rollback preflight', () => {
 
   it('R1: a missing artifact → warning naming the object (default warn), still executes', async () => {
     updateWithPreflight();
-    s3Mock
-      .on(HeadObjectCommand, { Bucket: 'artifacts' })
-      .rejects(
-        Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
-      );
+    s3Mock.on(HeadObjectCommand, { Bucket: 'artifacts' }).rejects(objectNotFound());
     s3Mock.on(HeadObjectCommand, { Bucket: 'layers' }).resolves({});
     const { run, warnings } = setup({ 'parameter-overrides': 'Name=app' });
     await run();
@@ -598,11 +561,7 @@ describe('R1: rollback preflight', () => {
 
   it('R1: a missing artifact with rollback-preflight: fail → refuses, deletes the change set, no execute', async () => {
     updateWithPreflight();
-    s3Mock
-      .on(HeadObjectCommand)
-      .rejects(
-        Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
-      );
+    s3Mock.on(HeadObjectCommand).rejects(objectNotFound());
     const { run } = setup({ 'parameter-overrides': 'Name=app', 'rollback-preflight': 'fail' });
     await expect(run()).rejects.toThrow(/Rollback preflight \(R1\).*s3:\/\/artifacts\/fn\/1\.2\.3\.zip/);
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
@@ -624,16 +583,11 @@ async function until(reached: () => boolean): Promise<void> {
   if (!reached()) throw new Error('the pipeline never reached the expected call');
 }
 
-const networkError = () =>
-  Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' });
-
 describe('cancellation and cleanup: the change set is tracked before CreateChangeSet is sent', () => {
   it('a cancel while waiting for the change set deletes it by id; after the cancel nothing is executed', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID, StackId: STACK_ID });
+    changeSetMocks(undefined, { Id: CS_ID, StackId: STACK_ID });
     cfnMock.on(DeleteChangeSetCommand).resolves({});
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     cfnMock.on(ExecuteChangeSetCommand).resolves({});
     let release: () => void = () => undefined;
     const { deploy, rt } = setup();
@@ -692,12 +646,10 @@ describe('cancellation and cleanup: the change set is tracked before CreateChang
   });
 
   it('a change set that is already gone counts as cleaned up only when DescribeChangeSet confirms it', async () => {
-    const notFoundCs = () =>
-      Object.assign(new Error('ChangeSet [x] does not exist'), { name: 'ChangeSetNotFoundException' });
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
     cfnMock.on(CreateChangeSetCommand).rejects(networkError());
-    cfnMock.on(DeleteChangeSetCommand).rejects(notFoundCs());
-    cfnMock.on(DescribeChangeSetCommand).rejects(notFoundCs());
+    cfnMock.on(DeleteChangeSetCommand).rejects(changeSetNotFound());
+    cfnMock.on(DescribeChangeSetCommand).rejects(changeSetNotFound());
     const { deploy } = setup();
     const { outcome } = await deploy();
     expect(outcome.cleanup).toEqual({
@@ -736,10 +688,8 @@ describe('cancellation and cleanup: the change set is tracked before CreateChang
 
   it('a cancel while CreateChangeSet is in flight and the name is not found yet → ok: false (it may still appear)', async () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    const notFoundCs = () =>
-      Object.assign(new Error('ChangeSet [x] does not exist'), { name: 'ChangeSetNotFoundException' });
-    cfnMock.on(DeleteChangeSetCommand).rejects(notFoundCs());
-    cfnMock.on(DescribeChangeSetCommand).rejects(notFoundCs());
+    cfnMock.on(DeleteChangeSetCommand).rejects(changeSetNotFound());
+    cfnMock.on(DescribeChangeSetCommand).rejects(changeSetNotFound());
     cfnMock.on(CreateChangeSetCommand).callsFake(() => new Promise(() => undefined));
     const { deploy, rt } = setup();
     void deploy();
@@ -756,26 +706,18 @@ describe('cancellation and cleanup: the change set is tracked before CreateChang
   });
 
   it('a cancel during execution deletes nothing and says the stack operation continues on AWS', async () => {
-    let executed = false;
     let holdStatus: (status: string) => void = () => undefined;
-    cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
-      executed = true;
-      return {};
-    });
-    cfnMock.on(DescribeStacksCommand).callsFake(() =>
-      executed
-        ? new Promise((resolve) => {
-            holdStatus = (status) => resolve({ Stacks: [stack(status)] });
-          })
-        : { Stacks: [stack('UPDATE_COMPLETE')] },
+    const execution = aroundExecution(
+      () => ({ Stacks: [stack('UPDATE_COMPLETE')] }),
+      () =>
+        new Promise((resolve) => {
+          holdStatus = (status) => resolve({ Stacks: [stack(status)] });
+        }),
     );
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID, StackId: STACK_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    changeSetMocks(undefined, { Id: CS_ID, StackId: STACK_ID });
     const { deploy, rt } = setup();
     const running = deploy();
-    await until(() => executed && cfnMock.commandCalls(DescribeStacksCommand).length > 1);
+    await until(() => execution.executed && cfnMock.commandCalls(DescribeStacksCommand).length > 1);
     const reports = await rt.cancel.cancel('SIGTERM');
     expect(reports).toEqual([
       expect.objectContaining({
@@ -813,8 +755,6 @@ describe('polling follows the stack id once it is known, never the name', () => 
     happyCreate();
     const { run } = setup();
     await run();
-    const stackArgs = (command: Parameters<typeof cfnMock.commandCalls>[0]) =>
-      cfnMock.commandCalls(command).map((c) => (c.args[0].input as { StackName?: string }).StackName);
     // Only the first read (before the stack exists) is by name.
     expect(stackArgs(DescribeStacksCommand)[0]).toBe(STACK);
     expect(stackArgs(DescribeStacksCommand).slice(1).length).toBeGreaterThan(0);
@@ -824,15 +764,9 @@ describe('polling follows the stack id once it is known, never the name', () => 
   });
 
   it('update: after DescribeStacks returned the id, every poll and the rollback preflight use it', async () => {
-    executionMocks([stack('UPDATE_COMPLETE')]);
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    updateFlow();
     const { run } = setup();
     await run();
-    const stackArgs = (command: Parameters<typeof cfnMock.commandCalls>[0]) =>
-      cfnMock.commandCalls(command).map((c) => (c.args[0].input as { StackName?: string }).StackName);
     expect(stackArgs(DescribeStacksCommand)[0]).toBe(STACK);
     expect(new Set(stackArgs(DescribeStacksCommand).slice(1))).toEqual(new Set([STACK_ID]));
     expect(new Set(stackArgs(DescribeChangeSetCommand))).toEqual(new Set([STACK_ID]));
@@ -843,12 +777,11 @@ describe('polling follows the stack id once it is known, never the name', () => 
 
 describe('execute-only', () => {
   const csArn = CS_ID;
+  const executeOnly = { mode: 'execute-only', 'execute-change-set-id': csArn, template: '' };
   it('executes exactly the reviewed change set when it is AVAILABLE and the stack has not changed', async () => {
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
+    changeSetMocks();
     executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    const { run } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    const { run } = setup(executeOnly);
     const r = await run();
     expect(r.result).toBe('updated');
     expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, { ChangeSetName: csArn });
@@ -859,7 +792,7 @@ describe('execute-only', () => {
     cfnMock
       .on(DescribeChangeSetCommand)
       .resolves({ ...readyChangeSet(), ExecutionStatus: 'EXECUTE_COMPLETE' });
-    const { run } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    const { run } = setup(executeOnly);
     await expect(run()).rejects.toThrow(
       /cannot be executed: its status is CREATE_COMPLETE\/EXECUTE_COMPLETE/,
     );
@@ -871,7 +804,7 @@ describe('execute-only', () => {
     cfnMock.on(DescribeStacksCommand).resolves({
       Stacks: [stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-06-02T00:00:00Z') })],
     });
-    const { run } = setup({ mode: 'execute-only', 'execute-change-set-id': csArn, template: '' });
+    const { run } = setup(executeOnly);
     await expect(run()).rejects.toThrow(/stale/);
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
   });
@@ -880,11 +813,7 @@ describe('execute-only', () => {
 describe('H1: plan change sets do not pile up', () => {
   it('a new create-only plan deletes the earlier AVAILABLE plans of the same PR, and nothing else', async () => {
     const env = { GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abcdef1234567890' };
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    updateFlow();
     const summary = (id: string, description: string, extra: object = {}) => ({
       ChangeSetId: `arn:aws:cloudformation:us-east-1:111122223333:changeSet/${id}/1`,
       ChangeSetName: id,
@@ -929,10 +858,7 @@ describe('H1: plan change sets do not pile up', () => {
 
   it('a failing cleanup is a warning; the plan still succeeds', async () => {
     const env = { GITHUB_REF: 'refs/pull/7/merge' };
-    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    updateFlow();
     cfnMock
       .on(ListChangeSetsCommand)
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
@@ -945,140 +871,71 @@ describe('H1: plan change sets do not pile up', () => {
 describe('R2: waiting for our own execution, not the previous state', () => {
   it("an UPDATE whose DescribeStacks still shows the last deploy's UPDATE_COMPLETE keeps waiting until the update ran", async () => {
     const before = stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') });
-    let executed = false;
-    let after = 0;
-    cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
-      executed = true;
-      return {};
-    });
-    cfnMock.on(DescribeStacksCommand).callsFake(() => {
-      if (!executed) return { Stacks: [before] };
-      after++;
-      // ExecuteChangeSet is asynchronous: the old state first, then the update, then its new final state.
-      if (after <= 2) return { Stacks: [before] };
-      if (after === 3) return { Stacks: [{ ...before, StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' }] };
-      return {
+    // ExecuteChangeSet is asynchronous: the old state first, then the update, then its new final state.
+    const execution = aroundExecution(
+      () => ({ Stacks: [before] }),
+      (after) => ({
         Stacks: [
-          {
-            ...before,
-            StackStatus: 'UPDATE_ROLLBACK_COMPLETE',
-            LastUpdatedTime: new Date('2026-06-01T00:01:00Z'),
-          },
+          after <= 2
+            ? before
+            : after === 3
+              ? { ...before, StackStatus: 'UPDATE_ROLLBACK_IN_PROGRESS' }
+              : {
+                  ...before,
+                  StackStatus: 'UPDATE_ROLLBACK_COMPLETE',
+                  LastUpdatedTime: new Date('2026-06-01T00:01:00Z'),
+                },
         ],
-      };
-    });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+      }),
+    );
+    changeSetMocks();
     cfnMock.on(DeleteChangeSetCommand).resolves({});
     const { run } = setup();
     // Without the guard the first post-execute answer (the old UPDATE_COMPLETE) would pass as success.
     await expect(run()).rejects.toThrow(/ended in UPDATE_ROLLBACK_COMPLETE/);
-    expect(after).toBe(4);
+    expect(execution.after).toBe(4);
   });
 
   it('a CREATE whose stack still shows REVIEW_IN_PROGRESS right after ExecuteChangeSet keeps waiting', async () => {
-    let executed = false;
-    let after = 0;
-    cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
-      executed = true;
-      return {};
-    });
-    cfnMock.on(DescribeStacksCommand).callsFake(() => {
-      if (!executed) return { Stacks: [stack('REVIEW_IN_PROGRESS')] };
-      after++;
-      return {
+    const execution = aroundExecution(
+      () => ({ Stacks: [stack('REVIEW_IN_PROGRESS')] }),
+      (after) => ({
         Stacks: [
           stack(after === 1 ? 'REVIEW_IN_PROGRESS' : after === 2 ? 'CREATE_IN_PROGRESS' : 'CREATE_COMPLETE'),
         ],
-      };
-    });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+      }),
+    );
+    changeSetMocks();
     const { run } = setup();
     await expect(run()).resolves.toMatchObject({
       result: 'created',
       stackStatus: 'CREATE_COMPLETE',
     });
-    expect(after).toBe(3);
+    expect(execution.after).toBe(3);
   });
 
   it("an UPDATE that finishes between two polls is recognised by the stack's own event", async () => {
-    const before = stack('UPDATE_COMPLETE');
-    let executed = false;
-    let after = 0;
-    cfnMock.on(ExecuteChangeSetCommand).callsFake(() => {
-      executed = true;
-      return {};
-    });
-    cfnMock.on(DescribeStacksCommand).callsFake(() => {
-      if (executed) after++;
-      return { Stacks: [before] }; // no LastUpdatedTime (as in moto), never seen in progress
-    });
-    const ev = (id: string, status: string) => ({
-      EventId: id,
-      StackId: STACK_ID,
-      StackName: STACK,
-      Timestamp: new Date(),
-      LogicalResourceId: STACK,
-      ResourceType: 'AWS::CloudFormation::Stack',
-      ResourceStatus: status as 'UPDATE_COMPLETE',
-    });
+    // No LastUpdatedTime (as in moto), never seen in progress.
+    const unchanged = () => ({ Stacks: [stack('UPDATE_COMPLETE')] });
+    const execution = aroundExecution(unchanged, unchanged);
+    changeSetMocks();
     cfnMock
       .on(DescribeStackEventsCommand)
-      .resolvesOnce({ StackEvents: [ev('old', 'UPDATE_COMPLETE')] })
+      .resolvesOnce({ StackEvents: [stackEvent('old', 'UPDATE_COMPLETE')] })
       .resolves({
         StackEvents: [
-          ev('new2', 'UPDATE_COMPLETE'),
-          ev('new1', 'UPDATE_IN_PROGRESS'),
-          ev('old', 'UPDATE_COMPLETE'),
+          stackEvent('new2', 'UPDATE_COMPLETE'),
+          stackEvent('new1', 'UPDATE_IN_PROGRESS'),
+          stackEvent('old', 'UPDATE_COMPLETE'),
         ],
       });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
     const { run } = setup();
     await expect(run()).resolves.toMatchObject({ result: 'updated' });
-    expect(after).toBe(2); // the immediate check is not enough; the one after the events arrived is
+    expect(execution.after).toBe(2); // the immediate check is not enough; the one after the events arrived is
   });
 });
 
 describe('R2: operations we start are asynchronous', () => {
-  it('after DeleteStack the stack may still show ROLLBACK_COMPLETE: keep waiting for the deletion', async () => {
-    cfnMock
-      .on(DescribeStacksCommand)
-      .resolvesOnce({ Stacks: [stack('ROLLBACK_COMPLETE')] })
-      .resolvesOnce({ Stacks: [stack('ROLLBACK_COMPLETE')] })
-      .resolvesOnce({ Stacks: [stack('DELETE_IN_PROGRESS')] })
-      .rejectsOnce(notFound())
-      .resolves({ Stacks: [stack('CREATE_COMPLETE')] });
-    cfnMock.on(DeleteStackCommand).resolves({});
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfnMock.on(ExecuteChangeSetCommand).resolves({});
-    const { run } = setup({ 'on-rollback-complete': 'delete' });
-    await expect(run()).resolves.toMatchObject({ result: 'created' });
-  });
-
-  it('after ContinueUpdateRollback the stack may still show UPDATE_ROLLBACK_FAILED: keep waiting', async () => {
-    executionMocks([
-      stack('UPDATE_ROLLBACK_FAILED'),
-      stack('UPDATE_ROLLBACK_FAILED'),
-      stack('UPDATE_ROLLBACK_IN_PROGRESS'),
-      stack('UPDATE_ROLLBACK_COMPLETE'),
-    ]);
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-    cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet());
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    const { run } = setup({ 'on-update-rollback-failed': 'continue' });
-    await expect(run()).resolves.toMatchObject({ result: 'updated' });
-  });
-
   it('a continued rollback that fails again is reported, not retried forever', async () => {
     cfnMock
       .on(DescribeStacksCommand)

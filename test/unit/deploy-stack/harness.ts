@@ -5,9 +5,15 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   type Change,
   CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
   DescribeStacksCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   type Stack,
+  type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -67,6 +73,7 @@ export function stack(status: string, extra: Partial<Stack> = {}): Stack {
   };
 }
 
+/** DescribeStacks' answer for a stack that does not exist. */
 export function notFound(): Error {
   return Object.assign(new Error(`Stack with id ${STACK} does not exist`), {
     name: 'ValidationError',
@@ -185,5 +192,78 @@ export function readyChangeSet(changes: Change[]) {
     ExecutionStatus: 'AVAILABLE' as const,
     Changes: changes,
     CreationTime: new Date('2026-06-01T00:00:00Z'),
+  };
+}
+
+/** Add Queue (AWS::SQS::Queue): the plain change most plans hold. */
+export const addQueue: Change = {
+  Type: 'Resource',
+  ResourceChange: { Action: 'Add', LogicalResourceId: 'Queue', ResourceType: 'AWS::SQS::Queue' },
+};
+
+/** Db's MasterUserPassword modified to `afterValue`, through the NoEcho parameter DbPassword. */
+export function passwordChange(afterValue: string): Change {
+  return {
+    Type: 'Resource',
+    ResourceChange: {
+      Action: 'Modify',
+      LogicalResourceId: 'Db',
+      ResourceType: 'AWS::RDS::DBInstance',
+      Replacement: 'False',
+      Details: [
+        {
+          Target: {
+            Attribute: 'Properties',
+            Name: 'MasterUserPassword',
+            RequiresRecreation: 'Never',
+            BeforeValue: 'old',
+            AfterValue: afterValue,
+          },
+          Evaluation: 'Static',
+          ChangeSource: 'ParameterReference',
+          CausingEntity: 'DbPassword',
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The calls around a change set of our own: CreateChangeSet answers `created` (by default the id only, so
+ * the stack id comes from DescribeStacks), DescribeChangeSet a ready change set holding `changes`, and
+ * GetTemplate (the rollback preflight) and DescribeStackEvents answer empty.
+ */
+export function changeSetMocks(
+  changes: Change[] = [addQueue],
+  created: { Id: string; StackId?: string } = { Id: CS_ID },
+): void {
+  cfnMock.on(CreateChangeSetCommand).resolves(created);
+  cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet(changes));
+  cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+  cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+}
+
+/** An update of the UPDATE_COMPLETE stack through a change set holding `changes`, executed to UPDATE_COMPLETE. */
+export function updateFlow(changes: Change[] = [addQueue]): void {
+  executionMocks([stack('UPDATE_COMPLETE')]);
+  changeSetMocks(changes);
+  cfnMock.on(DeleteChangeSetCommand).resolves({});
+}
+
+/** One event of the stack: a resource's (logicalId, type, reason), or by default the stack's own. */
+export function stackEvent(
+  id: string,
+  status: string,
+  resource: { logicalId?: string; type?: string; reason?: string } = {},
+): StackEvent {
+  return {
+    EventId: id,
+    StackId: STACK_ID,
+    StackName: STACK,
+    Timestamp: new Date(),
+    LogicalResourceId: resource.logicalId ?? STACK,
+    ResourceType: resource.type ?? 'AWS::CloudFormation::Stack',
+    ResourceStatus: status as StackEvent['ResourceStatus'],
+    ...(resource.reason === undefined ? {} : { ResourceStatusReason: resource.reason }),
   };
 }

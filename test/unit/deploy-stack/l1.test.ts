@@ -4,41 +4,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
-  ContinueUpdateRollbackCommand,
   CreateChangeSetCommand,
-  DeleteChangeSetCommand,
   DeleteStackCommand,
   DescribeStacksCommand,
-  ExecuteChangeSetCommand,
   GetTemplateSummaryCommand,
-  UpdateTerminationProtectionCommand,
 } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { runAction } from '../../../src/entry';
 import { runWith } from '../../../actions/deploy-stack/src/run';
-import { SECRET, STACK, cfnMock, resetMocks, s3Mock, setup, stack } from './harness';
-
-const MUTATING_CFN = [
-  DeleteStackCommand,
-  CreateChangeSetCommand,
-  ExecuteChangeSetCommand,
-  DeleteChangeSetCommand,
-  ContinueUpdateRollbackCommand,
-  UpdateTerminationProtectionCommand,
-];
-
-function mutatingCalls(): string[] {
-  return [
-    ...cfnMock
-      .calls()
-      .filter((call) => MUTATING_CFN.some((command) => call.args[0] instanceof command))
-      .map((call) => call.args[0].constructor.name),
-    ...s3Mock
-      .calls()
-      .filter((call) => call.args[0] instanceof PutObjectCommand)
-      .map(() => 'PutObject'),
-  ];
-}
+import { SECRET, cfnMock, notFound, resetMocks, s3Mock, setup, stack } from './harness';
+import { mutatingCalls } from './mutating';
 
 /** Run as main.ts does (runAction) and return the ::error:: lines. */
 async function runAsEntry(s: ReturnType<typeof setup>): Promise<string[]> {
@@ -122,11 +97,7 @@ describe('L1: validation completes before the first mutating call', () => {
   });
 
   it('L1: a required parameter of a URL template (GetTemplateSummary) missing on create → zero mutating calls', async () => {
-    cfnMock
-      .on(DescribeStacksCommand)
-      .rejects(
-        Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: 'ValidationError' }),
-      );
+    cfnMock.on(DescribeStacksCommand).rejects(notFound());
     cfnMock.on(GetTemplateSummaryCommand).resolves({
       Parameters: [
         { ParameterKey: 'Name', NoEcho: false },
@@ -144,11 +115,7 @@ describe('L1: validation completes before the first mutating call', () => {
   });
 
   it('L1: a UsePreviousValue override on a stack that will be created is a missing value too', async () => {
-    cfnMock
-      .on(DescribeStacksCommand)
-      .rejects(
-        Object.assign(new Error(`Stack with id ${STACK} does not exist`), { name: 'ValidationError' }),
-      );
+    cfnMock.on(DescribeStacksCommand).rejects(notFound());
     const s = setup(
       { 'parameter-overrides': 'file://params.json' },
       {

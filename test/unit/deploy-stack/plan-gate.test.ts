@@ -6,14 +6,24 @@ import {
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
   DescribeChangeSetCommand,
-  DescribeStackEventsCommand,
   ExecuteChangeSetCommand,
-  GetTemplateCommand,
   type Change,
 } from '@aws-sdk/client-cloudformation';
 import { createOctokit } from '../../../src/pr-comment';
-import { executionMocks, readyChangeSet } from './harness';
-import { CS_ID, SECRET, STACK, cfnMock, resetMocks, setup, stack } from './harness';
+import {
+  CS_ID,
+  SECRET,
+  STACK,
+  addQueue,
+  cfnMock,
+  changeSetMocks,
+  executionMocks,
+  passwordChange,
+  resetMocks,
+  setup,
+  stack,
+  updateFlow,
+} from './harness';
 import { start, type GitHubStub } from '../../helpers/github-stub';
 
 const replaceDb: Change = {
@@ -49,23 +59,6 @@ const removeVersion: Change = {
     ResourceType: 'AWS::Lambda::Version',
   },
 };
-const addQueue: Change = {
-  Type: 'Resource',
-  ResourceChange: { Action: 'Add', LogicalResourceId: 'Queue', ResourceType: 'AWS::SQS::Queue' },
-};
-
-const changeSet = readyChangeSet;
-
-function updateFlow(changes: Change[]) {
-  executionMocks([stack('UPDATE_COMPLETE')]);
-  cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-  cfnMock.on(DescribeChangeSetCommand).resolves(changeSet(changes));
-  cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-  cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
-
-  cfnMock.on(DeleteChangeSetCommand).resolves({});
-}
-
 function gated(inputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}, token?: string) {
   return setup({ 'parameter-overrides': 'Name=app', ...inputs }, undefined, {
     env: { GITHUB_SHA: 'abc1234def', ...env },
@@ -122,10 +115,8 @@ describe('H2: destructive-change gate', () => {
   });
 
   it('H2: execute-only executes the reviewed destructive change set', async () => {
-    cfnMock.on(DescribeChangeSetCommand).resolves(changeSet([replaceDb]));
+    changeSetMocks([replaceDb]);
     executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
-    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
     const { run } = gated({ mode: 'execute-only', 'execute-change-set-id': CS_ID, template: '' });
     await expect(run()).resolves.toMatchObject({ result: 'updated' });
     expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, { ChangeSetName: CS_ID });
@@ -198,29 +189,7 @@ describe('L2/C3: publishing the plan', () => {
   });
 
   it('one sticky comment per (stack, environment), updated in place; the NoEcho value never reaches it', async () => {
-    const secretChange: Change = {
-      Type: 'Resource',
-      ResourceChange: {
-        Action: 'Modify',
-        LogicalResourceId: 'Db',
-        ResourceType: 'AWS::RDS::DBInstance',
-        Replacement: 'False',
-        Details: [
-          {
-            Target: {
-              Attribute: 'Properties',
-              Name: 'MasterUserPassword',
-              RequiresRecreation: 'Never',
-              BeforeValue: 'old',
-              AfterValue: SECRET,
-            },
-            Evaluation: 'Static',
-            ChangeSource: 'ParameterReference',
-            CausingEntity: 'DbPassword',
-          },
-        ],
-      },
-    };
+    const secretChange = passwordChange(SECRET);
     for (let i = 0; i < 2; i++) {
       resetMocks();
       updateFlow([secretChange]);

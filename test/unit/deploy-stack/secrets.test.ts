@@ -3,17 +3,12 @@
  * outputs, the job summary — on success and on failure, also with debug on.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import {
-  CreateChangeSetCommand,
-  DescribeChangeSetCommand,
-  DescribeStacksCommand,
-  GetTemplateCommand,
-  type Change,
-} from '@aws-sdk/client-cloudformation';
+import { CreateChangeSetCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { runAction } from '../../../src/entry';
 import { secretForms } from '../../../src/secrets';
 import { runWith } from '../../../actions/deploy-stack/src/run';
-import { CS_ID, cfnMock, readyChangeSet, resetMocks, setup, stack } from './harness';
+import { findLeak } from '../../helpers/leaks';
+import { cfnMock, changeSetMocks, passwordChange, resetMocks, setup, stack } from './harness';
 
 /** A secret with characters that change under JSON, URL, HTML and Markdown escaping. */
 const TRICKY = 'p@ss "w0rd" <&> /+= tail';
@@ -31,30 +26,6 @@ function everythingWritten(s: ReturnType<typeof setup>): string {
   ].join('\n');
 }
 
-const passwordChange: Change = {
-  Type: 'Resource',
-  ResourceChange: {
-    Action: 'Modify',
-    LogicalResourceId: 'Db',
-    ResourceType: 'AWS::RDS::DBInstance',
-    Replacement: 'False',
-    Details: [
-      {
-        Target: {
-          Attribute: 'Properties',
-          Name: 'MasterUserPassword',
-          RequiresRecreation: 'Never',
-          BeforeValue: 'old',
-          AfterValue: TRICKY,
-        },
-        Evaluation: 'Static',
-        ChangeSource: 'ParameterReference',
-        CausingEntity: 'DbPassword',
-      },
-    ],
-  },
-};
-
 beforeEach(() => resetMocks());
 afterEach(() => {
   process.exitCode = undefined;
@@ -63,9 +34,7 @@ afterEach(() => {
 describe('C3: the NoEcho value never appears in anything written, in any form', () => {
   it.each([false, true])('C3: a planned change set (debug: %s)', async (debug) => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
-    cfnMock.on(CreateChangeSetCommand).resolves({ Id: CS_ID });
-    cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet([passwordChange]));
-    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    changeSetMocks([passwordChange(TRICKY)]);
     const s = setup(
       { mode: 'create-only', 'parameter-overrides': JSON.stringify({ DbPassword: TRICKY, Name: 'app' }) },
       undefined,
@@ -84,6 +53,7 @@ describe('C3: the NoEcho value never appears in anything written, in any form', 
     }
     expect(s.rt.sink.summaries.join('\n')).toMatch(/MasterUserPassword/);
     expect(exposed(everythingWritten(s))).toEqual([]);
+    expect(findLeak(everythingWritten(s), TRICKY)).toBeUndefined();
     expect(s.masked).toContain(TRICKY);
   });
 
@@ -110,5 +80,6 @@ describe('C3: the NoEcho value never appears in anything written, in any form', 
     expect(errors[0]!.message).toMatch(/Parameter value .* is invalid/);
     expect(s.rt.sink.summaries.join('\n')).toMatch(/Parameter value/);
     expect(exposed(everythingWritten(s))).toEqual([]);
+    expect(findLeak(everythingWritten(s), TRICKY)).toBeUndefined();
   });
 });
