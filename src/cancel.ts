@@ -23,6 +23,8 @@ export interface Cancellation {
   readonly reason: string | undefined;
   /** Aborted when the job is cancelled; pass it to waits so they stop at once. */
   readonly signal: AbortSignal;
+  /** The overall deadline for all cleanups (real milliseconds): a cleanup's own waits must fit inside it. */
+  readonly deadlineMs: number;
   /** Register a cleanup to run once if the job is cancelled; the returned function unregisters it. */
   onCancel(name: string, cleanup: Cleanup): () => void;
   /** Throw CancelledError when cancelled (call before every mutating step). */
@@ -71,6 +73,7 @@ export function createCancellation(o: CancellationOptions): CancellationControll
       return reason;
     },
     signal: abort.signal,
+    deadlineMs: o.deadlineMs ?? 6000,
     onCancel(name, fn) {
       const id = next++;
       cleanups.set(id, { name, fn });

@@ -7,6 +7,7 @@ export const modules = {
 
 __webpack_require__.r(__webpack_exports__);
 /* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   GITHUB_REQUEST_TIMEOUT_MS: () => (/* binding */ GITHUB_REQUEST_TIMEOUT_MS),
 /* harmony export */   commentFailureMessage: () => (/* binding */ commentFailureMessage),
 /* harmony export */   createOctokit: () => (/* binding */ createOctokit),
 /* harmony export */   markerFor: () => (/* binding */ markerFor),
@@ -26,8 +27,18 @@ __webpack_require__.r(__webpack_exports__);
 
 
 /** The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. */
-function createOctokit(token, baseUrl = process.env.GITHUB_API_URL) {
-    return (0,_actions_github__WEBPACK_IMPORTED_MODULE_1__/* .getOctokit */ .Q)(token, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {});
+/** Every GitHub API request is aborted after this long (T1): a comment is a side channel, never a hang. */
+const GITHUB_REQUEST_TIMEOUT_MS = 30_000;
+function createOctokit(token, baseUrl = process.env.GITHUB_API_URL, timeoutMs = GITHUB_REQUEST_TIMEOUT_MS) {
+    const octokit = (0,_actions_github__WEBPACK_IMPORTED_MODULE_1__/* .getOctokit */ .Q)(token, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {});
+    // Per request (a signal in the defaults would start counting when the client is built). The proxy-aware
+    // fetch of @actions/github passes the signal through.
+    octokit.hook.wrap('request', (request, options) => {
+        // Set on the per-request options object itself: a copy passed to `request` loses the signal.
+        options.request = { ...options.request, signal: AbortSignal.timeout(timeoutMs) };
+        return request(options);
+    });
+    return octokit;
 }
 const PR_EVENTS = new Set(['pull_request', 'pull_request_target']);
 function readPayload(options) {

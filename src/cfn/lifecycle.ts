@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { Cancellation } from '../cancel';
 import type { Clock } from '../clock';
-import { awsErrorName, errorMessage } from '../errors';
+import { awsErrorName, CancelledError, errorMessage } from '../errors';
 import type { Logger } from '../log';
 import { createChangeSet, type CreateResult } from './changeset';
 
@@ -39,6 +39,11 @@ export interface ChangeSetLifecycleDeps {
   log: Logger;
   clock: Clock;
   cancel: Cancellation;
+  /**
+   * How long a cleanup waits (real time) for a CreateChangeSet call in flight. Default: CREATE_IN_FLIGHT_GRACE_MS,
+   * at most half the cancellation deadline (the delete must still fit after it).
+   */
+  createGraceMs?: number;
 }
 
 export interface TrackedChangeSet {
@@ -55,7 +60,10 @@ export interface TrackedChangeSet {
   execute<T>(send: () => Promise<T>): Promise<T>;
   /** The execution we waited for ended (in whatever status). */
   executionEnded(): void;
-  /** Delete the change set unless it was executed or kept. Runs once; later calls return the first result. */
+  /**
+   * Delete the change set unless it was executed or kept. Runs once; later calls return the first result,
+   * except after a cleanup that could not delete a change set whose create answered later (then by id).
+   */
   cleanup(why: string): Promise<CleanupResult>;
   /** Unregister the cancellation cleanup (the run is over). */
   release(): void;
@@ -84,6 +92,7 @@ export function trackChangeSet(
   let stackId: string | undefined;
   let inFlight: Promise<unknown> | undefined;
   let cleaning: Promise<CleanupResult> | undefined;
+  let lastCleanup: CleanupResult | undefined;
   const label = `change set ${name} of stack ${stackName}`;
 
   /** Does the change set still exist? true / false, or undefined when we could not tell. */
@@ -115,8 +124,20 @@ export function trackChangeSet(
         break;
     }
     if (fate === 'creating' && inFlight) {
-      // Give the create call a moment to answer so we can delete by id (bounded).
-      await Promise.race([inFlight.catch(() => undefined), deps.clock.sleep(CREATE_IN_FLIGHT_GRACE_MS)]);
+      // Give the create call a moment to answer so we can delete by id. Real time, like the cancellation
+      // deadline that bounds every cleanup (the pipeline's clock may be a test's instant one).
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        inFlight.catch(() => undefined),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(
+            resolve,
+            deps.createGraceMs ?? Math.min(CREATE_IN_FLIGHT_GRACE_MS, deps.cancel.deadlineMs / 2),
+          );
+          timer.unref();
+        }),
+      ]);
+      clearTimeout(timer);
     }
     // The create may have answered meanwhile.
     if ((fate as ChangeSetFate) === 'none')
@@ -169,7 +190,8 @@ export function trackChangeSet(
     async create(input) {
       deps.cancel.throwIfCancelled();
       fate = 'creating';
-      const call = createChangeSet(deps.cfn, input);
+      // Pending before anything is sent, so a cleanup that runs at any point can wait for this call.
+      const call = Promise.resolve().then(() => createChangeSet(deps.cfn, input));
       inFlight = call;
       try {
         const created = await call;
@@ -180,8 +202,9 @@ export function trackChangeSet(
         } else if (fate === 'creating') fate = 'none';
         return created;
       } catch (e) {
-        // The answer was lost or the call was refused: the change set may or may not exist.
-        if (fate === 'creating') fate = 'unknown';
+        // Refused by the client guard after a cancellation: nothing was sent. Otherwise the answer was lost
+        // or the call was refused: the change set may or may not exist.
+        if (fate === 'creating') fate = e instanceof CancelledError ? 'none' : 'unknown';
         throw e;
       } finally {
         inFlight = undefined;
@@ -206,10 +229,17 @@ export function trackChangeSet(
       if (fate === 'executing') fate = 'executed';
     },
     cleanup(why) {
-      cleaning ??= deleteIt(why).catch((e: unknown) => ({
-        ok: false,
-        detail: `${label} may remain (${errorMessage(e)}); delete it by hand`,
-      }));
+      // Runs once — unless it could not delete because CreateChangeSet was still in flight and the change set
+      // has since become ours (its id is known now): then a later cleanup tries again, by id.
+      const retry = lastCleanup !== undefined && !lastCleanup.ok && fate === 'ours';
+      if (!cleaning || retry) {
+        cleaning = deleteIt(why)
+          .catch((e: unknown) => ({
+            ok: false,
+            detail: `${label} may remain (${errorMessage(e)}); delete it by hand`,
+          }))
+          .then((result) => (lastCleanup = result));
+      }
       return cleaning;
     },
     release() {
