@@ -60,30 +60,61 @@ export interface PollOptions<T> extends BackoffOptions {
   signal?: AbortSignal;
 }
 
+function timeoutError(options: PollOptions<unknown>, hung: boolean): TimeoutError {
+  return new TimeoutError(
+    `Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${hung ? ' (the last call did not answer in time)' : ''}; raise wait-timeout-minutes if this is expected.`,
+  );
+}
+
 /**
- * Poll `check` with fast-start jittered backoff until it returns a value, or throw TimeoutError.
- * Throttling errors from `check` are retried (they count against the same deadline).
+ * `work`, unless `ms` of real time pass first (TimeoutError) or `signal` is aborted (its reason): a call that
+ * hangs — a connection accepted and never answered, retried by the SDK — cannot outlive the deadline (T1).
+ * The timer is real and unref'd: with a test's instant clock it simply never fires.
+ */
+export function beforeDeadline<T>(
+  work: Promise<T>,
+  ms: number,
+  onTimeout: () => Error,
+  signal?: AbortSignal,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), Math.max(0, ms));
+    timer.unref();
+    const onAbort = (): void => reject(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    });
+  });
+}
+
+/**
+ * Poll `check` with fast-start jittered backoff until it returns a value, or throw TimeoutError. The deadline
+ * holds whatever the network does: every check and tick is bounded by the time left. Throttling errors from
+ * `check` are retried (they count against the same deadline). Cancellation (`signal`) stops the wait at once.
  */
 export async function pollUntil<T>(options: PollOptions<T>): Promise<T> {
   const start = options.clock.now();
+  // The last look at the deadline gets a short grace (≤ 5 s, ≤ 10 % of the wait) to answer.
+  const grace = Math.min(5_000, options.timeoutMs / 10);
+  const left = (): number => Math.max(grace, options.timeoutMs - (options.clock.now() - start));
+  const bounded = <V>(work: () => Promise<V>): Promise<V> =>
+    beforeDeadline(work(), left(), () => timeoutError(options, true), options.signal);
   let attempt = 0;
   options.signal?.throwIfAborted();
   if (options.checkFirst !== false) {
-    const first = await tryCheck(options);
+    const first = await bounded(() => tryCheck(options));
     if (first !== undefined) return first;
   }
   for (;;) {
     const elapsed = options.clock.now() - start;
-    if (elapsed >= options.timeoutMs) {
-      throw new TimeoutError(
-        `Timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}; raise wait-timeout-minutes if this is expected.`,
-      );
-    }
+    if (elapsed >= options.timeoutMs) throw timeoutError(options, false);
     const delay = Math.min(backoffDelay(attempt++, options), Math.max(1, options.timeoutMs - elapsed));
     await options.clock.sleep(delay);
     options.signal?.throwIfAborted();
-    if (options.onTick) await options.onTick();
-    const polled = await tryCheck(options);
+    if (options.onTick) await bounded(options.onTick);
+    const polled = await bounded(() => tryCheck(options));
     if (polled !== undefined) return polled;
   }
 }

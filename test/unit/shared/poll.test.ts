@@ -143,3 +143,54 @@ describe('mapLimit', () => {
     expect(res[5]).toEqual({ status: 'fulfilled', value: 60 });
   });
 });
+
+describe('T1: the deadline holds whatever the network does', () => {
+  it('T1: a check that never answers ends at the deadline (real time), not when the call gives up', async () => {
+    const { realClock } = await import('../../../src/clock');
+    const { pollUntil } = await import('../../../src/poll');
+    const started = Date.now();
+    await expect(
+      pollUntil({
+        what: 'stack app to finish',
+        timeoutMs: 200,
+        clock: realClock,
+        check: () => new Promise<undefined>(() => undefined),
+      }),
+    ).rejects.toThrow(
+      /Timed out after 0 s waiting for stack app to finish \(the last call did not answer in time\)/,
+    );
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('T1: a tick (event streaming) that hangs cannot hold the wait either', async () => {
+    const { realClock } = await import('../../../src/clock');
+    const { pollUntil } = await import('../../../src/poll');
+    const started = Date.now();
+    await expect(
+      pollUntil({
+        what: 'x',
+        timeoutMs: 300,
+        clock: realClock,
+        initialMs: 10,
+        check: async () => undefined,
+        onTick: () => new Promise<void>(() => undefined),
+      }),
+    ).rejects.toThrow(/Timed out/);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('K1: cancellation stops a wait whose call is hanging, at once', async () => {
+    const { realClock } = await import('../../../src/clock');
+    const { pollUntil } = await import('../../../src/poll');
+    const abort = new AbortController();
+    const waiting = pollUntil({
+      what: 'x',
+      timeoutMs: 60_000,
+      clock: realClock,
+      check: () => new Promise<undefined>(() => undefined),
+      signal: abort.signal,
+    });
+    setTimeout(() => abort.abort(new Error('cancelled (SIGINT)')), 20);
+    await expect(waiting).rejects.toThrow('cancelled (SIGINT)');
+  });
+});
