@@ -5,7 +5,6 @@
  * builds the real one (`realRuntime`); tests build fakes (`test/helpers/runtime.ts`).
  */
 import fs from 'node:fs/promises';
-import * as core from '@actions/core';
 import { clientConfig, type ClientConfig } from './aws';
 import { installCancellation, type Cancellation, type CancellationController } from './cancel';
 import { realClock, type Clock } from './clock';
@@ -14,6 +13,7 @@ import { citeFailureModes } from './failure-modes';
 import { envInputGetter, type InputGetter } from './inputs';
 import type { Logger } from './log';
 import { Outbound, type OutboundSink } from './outbound';
+import { runnerProtocol } from './runner';
 import type { Octokit } from './pr-comment';
 
 /** Commands a cleanup may still send after cancellation; every other call is refused. */
@@ -82,28 +82,14 @@ export function awsFactory(cancel: Cancellation, env: NodeJS.ProcessEnv): AwsFac
     guardClient(new Client({ ...clientConfig(region, env), ...extra }), cancel);
 }
 
-/** The runner's writers: stdout, workflow commands, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY. */
+/** The runner's writers: stdout, workflow commands, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY (src/runner.ts). */
 export function runnerSink(env: NodeJS.ProcessEnv): OutboundSink {
+  const runner = runnerProtocol(env);
   return {
     debugEnabled: env.RUNNER_DEBUG === '1',
-    line: (text) => core.info(text),
-    command: (name, message) => {
-      switch (name) {
-        case 'warning':
-          return core.warning(message);
-        case 'error':
-          return core.error(message);
-        case 'debug':
-          return core.debug(message);
-        case 'group':
-          return core.startGroup(message);
-        case 'endgroup':
-          return core.endGroup();
-        case 'add-mask':
-          return core.setSecret(message);
-      }
-    },
-    output: (name, value) => core.setOutput(name, value),
+    line: runner.line,
+    command: runner.command,
+    output: runner.output,
     summary: async (markdown) => {
       const file = env.GITHUB_STEP_SUMMARY;
       if (!file) return;

@@ -45,12 +45,12 @@ describe('one entry contract', () => {
     }
   });
 
-  it('only src/runtime.ts talks to the runner: no @actions/core, process.exit, process.on or process.env elsewhere', () => {
+  it('only src/runtime.ts and src/runner.ts talk to the runner: no @actions/core, process.exit, process.on or process.env elsewhere', () => {
     const offenders: string[] = [];
     for (const f of PRODUCTION) {
-      if (f === path.join('src', 'runtime.ts')) continue;
+      if (f === path.join('src', 'runtime.ts') || f === path.join('src', 'runner.ts')) continue;
       const text = fs.readFileSync(f, 'utf8');
-      if (/from '@actions\/core'/.test(text)) offenders.push(`${f}: imports @actions/core`);
+      if (/from '@actions\/(core|exec)'/.test(text)) offenders.push(`${f}: imports @actions/core`);
       if (/process\.(exit|on|once|stdout|stderr)\b/.test(text))
         offenders.push(`${f}: uses process signals/streams`);
       if (f.startsWith('actions') && /process\.env\b/.test(text))
