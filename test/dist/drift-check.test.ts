@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runDist } from '../helpers/dist';
 import { startCfnStub, type CfnStub } from '../helpers/cfn-query-stub';
-import { D1_CREATE_CHANGE_SET } from '../helpers/drift-cfn';
+import { D1_CREATE_CHANGE_SET, dsn, NEW, OLD, passwordDrift, url } from '../helpers/drift-cfn';
+import { findLeak } from '../helpers/leaks';
 import { D1_TEMPLATE, d1, d1WithSecret, d2, detectionFailed, NOECHO_SECRET, noDrift } from '../fixtures/drift';
 
 let stub: CfnStub | undefined;
@@ -158,4 +159,18 @@ describe('dist: drift-check', () => {
     // The other stacks were checked and reported.
     expect(run.outputs).toMatchObject({ drifted: 'true', 'drifted-stacks': '["web-prod"]' });
   });
+
+  it.each(['detect', 'both'])(
+    'C3: mode %s through the bundle — values a NoEcho parameter feeds (learned from GetTemplate) never show',
+    async (mode) => {
+      stub = await startCfnStub([passwordDrift()]);
+      const run = await runDist('drift-check', { stacks: 'secret-prod', mode, 'fail-on': 'never' }, { env: env() });
+      expect(run.code).toBe(0);
+      expect(stub.ops('GetTemplate')).toHaveLength(1);
+      const report = fs.readFileSync(run.outputs['report-path'] as string, 'utf8');
+      const visible = [...run.all.split('\n').filter((l) => !l.startsWith('::add-mask::')), report].join('\n');
+      expect(visible).toContain('<code>512</code>'); // an ordinary value is still shown
+      for (const secret of [OLD, NEW, dsn(OLD), dsn(NEW), url(OLD), url(NEW)]) expect(findLeak(visible, secret)).toBeUndefined();
+    },
+  );
 });
