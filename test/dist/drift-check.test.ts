@@ -7,7 +7,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { runDist } from '../helpers/dist';
 import { startCfnStub, type CfnStub } from '../helpers/cfn-query-stub';
-import { D1_CREATE_CHANGE_SET } from '../helpers/drift-cfn';
+import { D1_CREATE_CHANGE_SET, dsn, NEW, OLD, passwordDrift, url } from '../helpers/drift-cfn';
+import { findLeak } from '../helpers/leaks';
 import { D1_TEMPLATE, d1, d1WithSecret, d2, detectionFailed, NOECHO_SECRET, noDrift } from '../fixtures/drift';
 
 let stub: CfnStub | undefined;
@@ -118,4 +119,58 @@ describe('dist: drift-check', () => {
     expect(run.stdout).toMatch(/::error::Input 'stacks' is not a valid stack name/);
     expect(stub.calls).toHaveLength(0);
   });
+
+  describe('X1: a template or parameters file:// that is a symbolic link out of the workspace is refused before any AWS call', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-drift-outside-'));
+    fs.writeFileSync(path.join(outside, 'template.yaml'), D1_TEMPLATE);
+    fs.writeFileSync(path.join(outside, 'params.json'), JSON.stringify([{ ParameterKey: 'Env', ParameterValue: 'prod' }]));
+    const linked = () => {
+      const ws = workspace({});
+      fs.symlinkSync(path.join(outside, 'template.yaml'), path.join(ws, 'template.yaml'));
+      fs.symlinkSync(path.join(outside, 'params.json'), path.join(ws, 'params.json'));
+      fs.symlinkSync(outside, path.join(ws, 'config'));
+      fs.writeFileSync(path.join(ws, 'real.yaml'), D1_TEMPLATE);
+      return ws;
+    };
+    it.each([
+      ['template', { template: 'template.yaml' }, /^::error::Input 'template' must be a path inside the workspace .* symbolic link/],
+      ['template under a linked folder', { template: 'config/template.yaml' }, /^::error::Input 'template' must be a path inside the workspace .* symbolic link/],
+      ['parameters file://', { template: 'real.yaml', 'parameter-overrides': 'file://params.json' }, /^::error::Input 'parameter-overrides' must be a path inside the workspace .* symbolic link/],
+    ])('X1: %s → exit 1, one error line, zero AWS calls', async (_name, inputs, message) => {
+      stub = await startCfnStub([d1()]);
+      const run = await runDist('drift-check', { stacks: 'orders-prod', ...inputs }, { env: env(), cwd: linked() });
+      expect(run.code).toBe(1);
+      const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
+      expect(stub.calls).toHaveLength(0);
+    });
+  });
+
+  it('one ::error:: line per failed step: a stack that cannot be checked is detail in its log group, the step fails once', async () => {
+    stub = await startCfnStub([d2(), noDrift()]);
+    const run = await runDist('drift-check', { stacks: 'web-prod\nmissing-prod\napi-prod' }, { env: env() });
+    expect(run.code).toBe(1);
+    const errors = run.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^::error::drift-check: 1 stack\(s\) could not be checked: missing-prod: Stack missing-prod does not exist in us-east-1/);
+    // The detail is still in the stack's own log group, as a plain line.
+    expect(run.stdout).toMatch(/\nStack missing-prod could not be checked: Stack missing-prod does not exist/);
+    // The other stacks were checked and reported.
+    expect(run.outputs).toMatchObject({ drifted: 'true', 'drifted-stacks': '["web-prod"]' });
+  });
+
+  it.each(['detect', 'both'])(
+    'C3: mode %s through the bundle — values a NoEcho parameter feeds (learned from GetTemplate) never show',
+    async (mode) => {
+      stub = await startCfnStub([passwordDrift()]);
+      const run = await runDist('drift-check', { stacks: 'secret-prod', mode, 'fail-on': 'never' }, { env: env() });
+      expect(run.code).toBe(0);
+      expect(stub.ops('GetTemplate')).toHaveLength(1);
+      const report = fs.readFileSync(run.outputs['report-path'] as string, 'utf8');
+      const visible = [...run.all.split('\n').filter((l) => !l.startsWith('::add-mask::')), report].join('\n');
+      expect(visible).toContain('<code>512</code>'); // an ordinary value is still shown
+      for (const secret of [OLD, NEW, dsn(OLD), dsn(NEW), url(OLD), url(NEW)]) expect(findLeak(visible, secret)).toBeUndefined();
+    },
+  );
 });

@@ -183,3 +183,70 @@ describe('dist/helm-guard (the committed bundle, as the runner runs it)', () => 
     expect(r.outputs).toEqual({});
   });
 });
+
+describe('dist/helm-guard: deadlines, paths and error lines', () => {
+  it('T1: a hanging helm upgrade is stopped at helm-timeout-minutes through the bundle; one error line names the command', async () => {
+    const f = fake({ releases: [nginx('4.12.0')], upgrade: { sleepMs: 60_000 } });
+    const started = Date.now();
+    const r = await runDist('helm-guard', { ...base, upgrade: 'true', 'helm-timeout-minutes': '0.05' }, { env: f.env });
+    expect(r.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(
+      /^::error::helm upgrade did not finish within 0\.05 minute\(s\) \(helm-timeout-minutes\) and was stopped: stopped pid \d+ \(SIGTERM\)\. The release may be left pending-upgrade/,
+    );
+    expect(f.state().releases[0]).toMatchObject({ version: '4.12.0' });
+  }, 30_000);
+
+  describe('X1: a chart or values file that is a symbolic link out of the workspace is refused before helm runs', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-dist-helm-outside-'));
+    fs.mkdirSync(path.join(outside, 'evil'));
+    fs.writeFileSync(path.join(outside, 'evil', 'Chart.yaml'), 'apiVersion: v2\nname: ingress-nginx\nversion: 4.13.0\n');
+    fs.writeFileSync(path.join(outside, 'values.yaml'), 'stolen: true\n');
+    const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-dist-helm-ws-'));
+    fs.mkdirSync(path.join(ws, 'charts'));
+    fs.symlinkSync(path.join(outside, 'evil'), path.join(ws, 'charts', 'ingress-nginx'));
+    fs.symlinkSync(path.join(outside, 'values.yaml'), path.join(ws, 'values.yaml'));
+    fs.symlinkSync(outside, path.join(ws, 'linked'));
+
+    it.each([
+      ['chart', { chart: 'charts/ingress-nginx' }, /^::error::Input 'chart' must be a path inside the workspace .* symbolic link/],
+      ['chart under a linked folder', { chart: './linked/evil' }, /^::error::Input 'chart' must be a path inside the workspace .* symbolic link/],
+      ['values', { values: 'values.yaml' }, /^::error::Input 'values' must be a path inside the workspace .* symbolic link/],
+    ])('X1: %s → exit 1, one error line, zero helm calls', async (_name, inputs, message) => {
+      const f = fake({ releases: [nginx('4.12.0')] });
+      const r = await runDist('helm-guard', { ...base, upgrade: 'true', ...inputs }, { env: f.env, cwd: ws });
+      expect(r.code).toBe(1);
+      const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
+      expect(f.calls()).toEqual([]);
+      expect(r.outputs).toEqual({});
+    });
+  });
+
+  it('C3: --debug with set-secret is refused through the bundle (one error line, helm never runs)', async () => {
+    const f = fake({ releases: [nginx('4.12.0')] });
+    const r = await runDist(
+      'helm-guard',
+      { ...base, upgrade: 'true', 'set-secret': 'auth.token=dist-S3cret', 'extra-args': '--debug' },
+      { env: f.env },
+    );
+    expect(r.code).toBe(1);
+    const errors = r.stdout.split('\n').filter((l) => l.startsWith('::error::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/'--debug' while 'set-secret' is given/);
+    expect(f.calls()).toEqual([]);
+  });
+
+  it.each([
+    ['the guard refused (downgrade)', { releases: [nginx('4.14.0')] }],
+    ['helm upgrade failed', { releases: [nginx('4.12.0')], upgrade: { exitCode: 1, stderr: 'Error: UPGRADE FAILED: boom' } }],
+  ])('one ::error:: line per failed step: %s', async (_name, state) => {
+    const f = fake(state);
+    const r = await runDist('helm-guard', { ...base, upgrade: 'true' }, { env: f.env });
+    expect(r.code).toBe(1);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('::error::'))).toHaveLength(1);
+  });
+});

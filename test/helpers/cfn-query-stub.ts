@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { changeSetId, type DriftScenario } from '../fixtures/drift';
-import { pageOf } from './drift-cfn';
+import { deployedTemplate, pageOf, type DeployedScenario } from './drift-cfn';
 
 export const CFN_NS = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
 
@@ -62,7 +62,7 @@ class QueryError extends Error {
   }
 }
 
-export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions = {}): Promise<CfnStub> {
+export async function startCfnStub(scenarios: DeployedScenario[], o: CfnStubOptions = {}): Promise<CfnStub> {
   const by = new Map(scenarios.map((s) => [s.stack.StackName as string, s]));
   const calls: QueryCall[] = [];
   const changeSets = new Map<string, { stack: string; name: string }>();
@@ -71,7 +71,7 @@ export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions
   const pageSize = o.pageSize ?? 1;
   let rid = 0;
 
-  const scenario = (name: string | undefined): DriftScenario => {
+  const scenario = (name: string | undefined): DeployedScenario => {
     const s = by.get(name ?? '');
     if (!s) throw new QueryError('ValidationError', `Stack with id ${name} does not exist`);
     return s;
@@ -93,6 +93,12 @@ export async function startCfnStub(scenarios: DriftScenario[], o: CfnStubOptions
     switch (action) {
       case 'DescribeStacks':
         return { Stacks: [scenario(p.StackName).stack] };
+      case 'GetTemplate': {
+        const body = deployedTemplate(scenario(p.StackName));
+        if (body === undefined)
+          throw new QueryError('ValidationError', 'Template format error: unreadable template');
+        return { TemplateBody: body, StagesAvailable: ['Original', 'Processed'] };
+      }
       case 'GetTemplateSummary':
         return { Parameters: scenario(p.StackName).parameters, Version: '2010-09-09' };
       case 'DetectStackDrift':

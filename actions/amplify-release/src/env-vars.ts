@@ -6,8 +6,13 @@ import { printable } from '../../../src/inputs';
 export const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 /** Amplify refuses values longer than this. */
 export const ENV_VALUE_MAX = 5500;
-/** Keys whose values are treated as secret even when not listed in `secret-keys`. */
-export const SECRET_KEY_PATTERN = /SECRET|TOKEN|PASSWORD|KEY/i;
+/**
+ * Keys whose values are treated as secret even when not listed in `secret-keys` (any case, anywhere in the
+ * name): SECRET, TOKEN, PASSWORD/PASSWD/PASSPHRASE/PWD, KEY, CREDENTIAL, PRIVATE, AUTH, CERT, SIGNATURE, SALT,
+ * COOKIE, SESSION, DSN and connection strings.
+ */
+export const SECRET_KEY_PATTERN =
+  /SECRET|TOKEN|PASSW(OR)?D|PASSPHRASE|PWD|KEY|CREDENTIAL|PRIVATE|AUTH|CERT|SIGNATURE|SALT|COOKIE|SESSION|DSN|CONN(ECTION)?_?STR/i;
 
 export type EnvMap = Record<string, string>;
 export type EnvScope = 'branch' | 'app';

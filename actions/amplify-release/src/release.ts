@@ -1,7 +1,7 @@
 /** The amplify-release flow after input parsing: environment variables (H5), then the release guard (C1). */
 import { GuardError } from '../../../src/errors';
 import { ACTIVE_STATUSES, getAppAndBranch, listAllJobs, type AmplifyReleaseDeps } from './amplify-api';
-import { syncEnvVars } from './env-sync';
+import { registerStoredSecrets, syncEnvVars } from './env-sync';
 import type { AmplifyReleaseInputs } from './inputs';
 import { startReleaseJob, waitForJob } from './job-wait';
 import type { AmplifyReleaseOutcome } from './outcome';
@@ -22,6 +22,7 @@ export async function amplifyRelease(
 
   await deps.log.group(`${title}: environment variables`, async () => {
     const found = await getAppAndBranch(deps, appId, branch, region);
+    registerStoredSecrets(deps, found, inputs.secretKeys);
     deps.log.info(`Found Amplify app ${appId} (${found.app.name ?? 'unnamed'}) and branch \`${branch}\`.`);
     if (Object.keys(inputs.envVars).length === 0) {
       deps.log.info('No environment-variables given; environment variables are left as they are.');

@@ -33,7 +33,7 @@ export async function runWith(rt: Runtime): Promise<AmplifyReleaseOutcome> {
     throw e;
   } finally {
     rt.out.setOutputs(outputsOf(outcome));
-    await rt.out.summary(renderSummary(outcome));
+    await rt.out.summary(renderSummary(outcome, rt.out.secrets()));
   }
   return outcome;
 }

@@ -10,10 +10,11 @@ const CHOICE_TEXT = {
 } as const;
 
 /**
- * Job summary markdown. Table cells are escaped by `renderTable`; redaction and the size cap happen in the
- * outbound channel when it is written.
+ * Job summary markdown. Table cells are redacted (`secrets`: every registered secret) *before* they are
+ * clipped and escaped by `renderTable` — a clip must not leave the start of a secret in a cell — and the
+ * outbound channel redacts the escaped text again when it is written (C3).
  */
-export function renderSummary(outcome: AmplifyReleaseOutcome): string {
+export function renderSummary(outcome: AmplifyReleaseOutcome, secrets: readonly string[] = []): string {
   const facts = renderTable(
     ['App', 'Branch', 'Region', 'Release mode', 'Decision', 'Reason', 'Job', 'Job status'],
     [
@@ -28,6 +29,7 @@ export function renderSummary(outcome: AmplifyReleaseOutcome): string {
         outcome.jobStatus ?? '—',
       ],
     ],
+    { secrets },
   );
   const parts = [
     `### Amplify release: ${code(outcome.appId)} / ${code(outcome.branch)} (${outcome.region})`,
@@ -42,6 +44,7 @@ export function renderSummary(outcome: AmplifyReleaseOutcome): string {
       renderTable(
         ['Key', 'Change'],
         outcome.envChanges.map((change) => [change.key, change.change]),
+        { secrets },
       ),
       '',
     );

@@ -17,6 +17,7 @@ import { waitForChangeSet } from '../../../src/cfn/changeset';
 import { trackChangeSet, type TrackedChangeSet } from '../../../src/cfn/lifecycle';
 import { EXECUTION_FINAL, waitForOwnOperation } from '../../../src/cfn/own-operation';
 import { classifyChangeSet, type Classification } from './classify';
+import { isFedDetail, redactFedChanges } from './noecho-feeds';
 import { send } from './detect';
 import {
   addStackSecret,
@@ -132,13 +133,19 @@ async function inspectChangeSet(run: ChangeSetRun): Promise<void> {
     return;
   }
   const changes = state.description.Changes;
+  const feeds = result.noEchoFeeds;
   const classification = classifyChangeSet(
     changes,
-    { noEchoParameters: result.noEchoParameters },
+    {
+      noEchoParameters: result.noEchoParameters,
+      isFed: (logicalId, detail) => feeds.kind === 'paths' && isFedDetail(feeds, logicalId, detail),
+      hideAll: feeds.kind === 'unknown',
+    },
     changeSet.stackDriftStatus,
   );
-  // Kept for the plan only once they classified cleanly (an unexpected shape must not break the report).
-  changeSet.changes = changes;
+  // Kept for the plan only once they classified cleanly (an unexpected shape must not break the report),
+  // with every NoEcho-fed value already REDACTED (C3).
+  changeSet.changes = redactFedChanges(changes, feeds);
   for (const value of classification.secretValues) addStackSecret(deps, result, value);
   result.classification = classification;
   if (classification.drifted) result.drifted = true;

@@ -49,6 +49,10 @@ export interface Classification {
 export interface ClassifyOptions {
   /** NoEcho parameter names: property values they feed are secrets. */
   noEchoParameters?: readonly string[];
+  /** The template says a NoEcho parameter feeds this value (noecho-feeds.ts): a secret, collected. */
+  isFed?: (logicalId: string, detail: ResourceChangeDetail) => boolean;
+  /** Show every value as REDACTED without collecting any (which values are secret cannot be known). */
+  hideAll?: boolean;
 }
 
 /** Canonical form for comparison: JSON values compare structurally (key order ignored), anything else as text. */
@@ -172,12 +176,13 @@ export function classifyChangeSet(
     if (!resourceDrifted) continue;
     drifted = true;
     for (const detail of details) {
-      const secret = isNoEchoFed(detail, noEcho);
+      const secret = isNoEchoFed(detail, noEcho) || (opts.isFed?.(logicalId, detail) ?? false);
       const values = threeWay(detail);
       if (secret)
         for (const value of [values.previous, values.live, values.proposed])
           if (value && value !== CLOUDFORMATION_NOECHO_MASK && value !== REDACTED) secretValues.push(value);
-      const shown = (value: string | undefined) => (secret && value !== undefined ? REDACTED : value);
+      const hidden = secret || opts.hideAll === true;
+      const shown = (value: string | undefined) => (hidden && value !== undefined ? REDACTED : value);
       rows.push({
         ...base,
         property: propertyName(detail),
@@ -185,7 +190,7 @@ export function classifyChangeSet(
         live: shown(values.live),
         proposed: shown(values.proposed),
         verdict: propertyVerdict(detail),
-        secret,
+        secret: hidden,
         recreation: detail.Target?.RequiresRecreation,
       });
     }

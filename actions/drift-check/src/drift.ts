@@ -19,7 +19,9 @@ import { maskNoEchoOverrides } from '../../../src/cfn/noecho';
 import { assertDeclaredOverrides } from '../../../src/cfn/parameters';
 import { describeStack } from '../../../src/cfn/stack';
 import { templateSummaryParameters, type TemplateParameter } from '../../../src/cfn/template';
+import { MIN_FORM_LENGTH, REDACTED } from '../../../src/secrets';
 import { driftAwareChangeSet } from './change-set';
+import { isFedPath, learnNoEchoFeeds, NO_FEEDS, type NoEchoFeeds } from './noecho-feeds';
 import type { Classification } from './classify';
 import { detectDrift, detectionDrifted, send, type DetectionResult } from './detect';
 import type { DriftInputs } from './inputs';
@@ -79,6 +81,8 @@ export interface StackResult {
   noEchoParameters: string[];
   /** Values masked for this stack (NoEcho overrides and NoEcho-fed values in the change set). */
   secrets: string[];
+  /** Which property values NoEcho parameters feed (from the deployed and the given template). */
+  noEchoFeeds: NoEchoFeeds;
   notes: string[];
   /** Why the revert was not executed (fail-on: overwrite, or the destructive-change gate). */
   refusal?: string;
@@ -86,7 +90,15 @@ export interface StackResult {
 }
 
 export function newStackResult(stack: string): StackResult {
-  return { stack, verdict: 'in-sync', drifted: false, noEchoParameters: [], secrets: [], notes: [] };
+  return {
+    stack,
+    verdict: 'in-sync',
+    drifted: false,
+    noEchoParameters: [],
+    secrets: [],
+    noEchoFeeds: NO_FEEDS,
+    notes: [],
+  };
 }
 
 export function describeStackOf(deps: DriftDeps, stackName: string): Promise<Stack | undefined> {
@@ -150,11 +162,38 @@ export async function checkStack(
     await checkStackSteps(deps, inputs, result);
   } catch (e) {
     result.error = deps.secrets.redact(errorMessage(e));
-    deps.log.error(`Stack ${stackName}: ${result.error}`);
+    // Detail only: the step's one error line (the entry's) names every stack that could not be checked.
+    deps.log.info(`Stack ${stackName} could not be checked: ${result.error}`);
   }
   result.verdict = stackVerdict(result);
   deps.log.info(`Stack ${stackName}: ${result.verdict}.`);
   return result;
+}
+
+/**
+ * C3: expected and actual values that a NoEcho parameter feeds become REDACTED in the detection result (so no
+ * table, log line, report or comment can show them) and are registered as secrets (so no other echo can).
+ */
+function redactFedDifferences(deps: DriftDeps, result: StackResult, detection: DetectionResult): void {
+  const feeds = result.noEchoFeeds;
+  for (const resource of detection.resources) {
+    for (const diff of resource.differences) {
+      if (!isFedPath(feeds, resource.logicalId, diff.path)) continue;
+      for (const value of [diff.expected, diff.actual]) {
+        // Precise paths only: when every value is hidden, ordinary values are not secrets to redact elsewhere.
+        if (
+          feeds.kind === 'paths' &&
+          value &&
+          value !== REDACTED &&
+          value !== '****' &&
+          value.length >= MIN_FORM_LENGTH
+        )
+          addStackSecret(deps, result, value);
+      }
+      if (diff.expected !== undefined) diff.expected = REDACTED;
+      if (diff.actual !== undefined) diff.actual = REDACTED;
+    }
+  }
 }
 
 export function stackVerdict(result: StackResult): StackVerdict {
@@ -188,6 +227,17 @@ async function checkStackSteps(deps: DriftDeps, inputs: DriftInputs, result: Sta
   }
   log.info(`Stack ${stackName}: ${stack.StackStatus}.`);
 
+  // C3: which property values NoEcho parameters feed (every mode: detection shows them too).
+  result.noEchoFeeds = await learnNoEchoFeeds(
+    deps,
+    stackName,
+    inputs.template?.kind === 'file' ? inputs.template.body : undefined,
+  );
+  if (result.noEchoFeeds.kind === 'unknown') {
+    result.notes.push(`Every property value is shown as ${REDACTED}: ${result.noEchoFeeds.why}.`);
+    log.info(`Stack ${stackName}: every property value is shown as ${REDACTED}: ${result.noEchoFeeds.why}.`);
+  }
+
   // C3: learn NoEcho names and register override values before anything that could print them.
   const parameterNames =
     inputs.mode === 'detect' ? undefined : await templateParameterNames(deps, inputs, result);
@@ -203,6 +253,7 @@ async function detectStackDrift(deps: DriftDeps, inputs: DriftInputs, result: St
   deps.cancel.throwIfCancelled();
   log.info(`Detecting drift of stack ${stackName}.`);
   const detection = await detectDrift(deps, stackName, inputs.waitTimeoutMs);
+  redactFedDifferences(deps, result, detection);
   result.detection = detection;
   if (detection.status === 'DETECTION_FAILED') {
     const reason = detection.reason ?? 'no reason given';

@@ -49,6 +49,15 @@ function readLocalChart(dir: string, ref: string): { name?: string; version?: st
   }
 }
 
+function existsOrLinks(candidate: string): boolean {
+  try {
+    fs.lstatSync(candidate);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function parseChartRef(ref: string, root = workspaceRoot()): ChartRef {
   if (ref.length > 1024) throw new InputError(`Input 'chart' is too long (${ref.length} characters).`);
   if (WS_OR_CONTROL.test(ref)) {
@@ -91,8 +100,9 @@ export function parseChartRef(ref: string, root = workspaceRoot()): ChartRef {
     ref.startsWith('/') ||
     /\.(tgz|tar\.gz)$/.test(ref) ||
     ref.split('/').length !== 2 ||
-    // Like Helm: a reference that exists as a local path is a local chart.
-    fs.existsSync(path.resolve(root, ref));
+    // Like Helm: a reference that exists as a local path is a local chart — a symbolic link too, even one
+    // whose target is missing (X1: it is checked as a path, never passed on as a repo reference).
+    existsOrLinks(path.resolve(root, ref));
   if (!looksLocal) {
     const [repo, name] = ref.split('/') as [string, string];
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(repo)) {

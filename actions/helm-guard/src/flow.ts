@@ -5,7 +5,7 @@
  * channel, which redacts secrets and neutralises workflow commands (W1).
  */
 import type { Cancellation } from '../../../src/cancel';
-import { GuardError } from '../../../src/errors';
+import { GuardError, TimeoutError } from '../../../src/errors';
 import type { Logger } from '../../../src/log';
 import { decideUpgrade, type InstalledRelease, type Verdict } from './guard';
 import {
@@ -176,9 +176,10 @@ export async function upgradeIfAllowed(
   const upgrade = upgradeArgs(inputs);
   const command = commandLine(inputs.helmPath, upgrade.display);
   deps.cancel.throwIfCancelled();
+  const leftPending = `release may be left pending-upgrade or pending-install: check 'helm history ${inputs.release} -n ${inputs.namespace}' before re-running`;
   const forget = deps.cancel.onCancel(`helm release ${inputs.release}`, async () => ({
     ok: false,
-    detail: `helm upgrade was interrupted; the release may be left pending-upgrade or pending-install: check 'helm history ${inputs.release} -n ${inputs.namespace}' before re-running`,
+    detail: `helm upgrade was interrupted; the ${leftPending}`,
   }));
   try {
     const result = await deps.log.group(
@@ -192,6 +193,10 @@ export async function upgradeIfAllowed(
     );
     deps.cancel.throwIfCancelled();
     return { command, upgradeExitCode: result.exitCode };
+  } catch (e) {
+    // T1: helm upgrade was stopped at its deadline.
+    if (e instanceof TimeoutError) throw new TimeoutError(`${e.message} The ${leftPending}.`);
+    throw e;
   } finally {
     forget();
   }

@@ -1,12 +1,14 @@
 /**
  * Running the helm CLI: argument arrays, never a shell; output collected and, when asked, handed over line
- * by line (the caller logs it through the outbound channel: helm's output is untrusted, W1). A helm process
- * still running when the job is cancelled is stopped (SIGTERM, then SIGKILL) and the cancellation note says
- * whether it exited.
+ * by line (the caller logs it through the outbound channel: helm's output is untrusted, W1). Every helm
+ * process has a deadline (T1): past it, it is stopped (SIGTERM, then SIGKILL after a grace) and the call
+ * fails with a TimeoutError naming the helm command. A helm process still running when the job is cancelled
+ * is stopped the same way and the cancellation note says whether it exited.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Cancellation } from '../../../src/cancel';
+import { TimeoutError } from '../../../src/errors';
 
 export interface HelmResult {
   exitCode: number;
@@ -29,6 +31,16 @@ export interface ExecHelmOptions {
   cancel?: Cancellation;
   /** How long helm gets to exit after SIGTERM before SIGKILL (default 3 s, inside the cleanup deadline). */
   killGraceMs?: number;
+  /** Every helm process is stopped after this many milliseconds (T1; run.ts passes helm-timeout-minutes). */
+  deadlineMs?: number;
+  /** How the deadline is named in the timeout message (default: "<n> s"). */
+  deadlineLabel?: string;
+}
+
+/** The helm command a process runs, for messages: `helm upgrade`, `helm get metadata`, `helm version`. */
+export function helmCommandName(args: readonly string[]): string {
+  const words = args.filter((arg) => !arg.startsWith('-')).slice(0, args[0] === 'get' ? 2 : 1);
+  return ['helm', ...words].join(' ');
 }
 
 const KILL_GRACE_MS = 3000;
@@ -118,21 +130,40 @@ export function execHelmRunner(helmPath: string, options: ExecHelmOptions = {}):
       child.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.push(chunk));
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
       const exited = new Promise<void>((done) => child.once('exit', () => done()));
-      const forget = options.cancel?.onCancel(
-        `helm ${args[0] ?? ''} (pid ${child.pid ?? '?'})`.replace('  ', ' '),
-        () => stopProcess(child, exited, options.killGraceMs ?? KILL_GRACE_MS),
+      const graceMs = options.killGraceMs ?? KILL_GRACE_MS;
+      const forget = options.cancel?.onCancel(`${helmCommandName(args)} (pid ${child.pid ?? '?'})`, () =>
+        stopProcess(child, exited, graceMs),
       );
       let settled = false;
-      child.once('error', (e) => {
-        if (settled) return;
+      const settle = (): boolean => {
+        if (settled) return false;
         settled = true;
+        clearTimeout(deadline);
         forget?.();
-        reject(cannotRun(helmPath, e));
+        return true;
+      };
+      // T1: past the deadline the process is stopped and the call fails, naming the command.
+      const deadline =
+        options.deadlineMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              if (settled) return;
+              settled = true;
+              forget?.();
+              void stopProcess(child, exited, graceMs).then((stopped) =>
+                reject(
+                  new TimeoutError(
+                    `${helmCommandName(args)} did not finish within ${options.deadlineLabel ?? `${options.deadlineMs! / 1000} s`} and was stopped: ${stopped.detail}.`,
+                  ),
+                ),
+              );
+            }, options.deadlineMs);
+      deadline?.unref?.();
+      child.once('error', (e) => {
+        if (settle()) reject(cannotRun(helmPath, e));
       });
       child.once('close', (code, signal) => {
-        if (settled) return;
-        settled = true;
-        forget?.();
+        if (!settle()) return;
         resolve({
           exitCode: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0),
           stdout: stdout.end(),

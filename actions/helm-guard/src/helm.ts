@@ -43,6 +43,24 @@ export function strvalsLiteral(value: string): string {
   return value.replace(/[\\,]/g, '\\$&');
 }
 
+/**
+ * The forms in which helm (--debug, --dry-run, NOTES, templates) prints a set-secret value that the shared
+ * secret forms (src/secrets.ts: exact, JSON-escaped — which is also YAML's and Go's double-quoted form for the
+ * printable values set-secret allows —, base64, URL/HTML/Markdown-escaped) do not cover: YAML single-quoted
+ * (`'it''s'`, go-yaml's choice for values that need quoting) and Go's HTML-safe JSON (`toJson`, `\u003c` for
+ * `<`, `\u003e` for `>`, `\u0026` for `&`), and the one inside the other. Only forms that differ from the value are returned.
+ */
+export function helmPrintedForms(value: string): string[] {
+  const goJson = JSON.stringify(value)
+    .slice(1, -1)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026');
+  const yamlSingle = (text: string): string => text.replace(/'/g, "''");
+  // A `toJson` value inside a single-quoted YAML scalar is both at once.
+  return [...new Set([yamlSingle(value), goJson, yamlSingle(goJson)])].filter((form) => form !== value);
+}
+
 export interface UpgradeCommand {
   args: string[];
   /** The same arguments with secret values replaced by REDACTED (src/secrets.ts), for logs and the summary. */

@@ -11,9 +11,10 @@ import {
   workspaceRoot,
   type InputGetter,
 } from '../../../src/inputs';
-import { strvalsLiteral } from './helm';
+import { helmPrintedForms, strvalsLiteral } from './helm';
 import { compareSemver, parseSemver, parseSemverLoose, type SemVer } from './semver';
 import { parseChartRef, type ChartRef } from './chart-ref';
+import { debugWithSecrets, helmDeadlineMs } from './helm-options';
 
 /** Every input in action.yml (a test keeps the two in step). */
 export const INPUTS = [
@@ -33,6 +34,8 @@ export const INPUTS = [
   'kube-context',
   'extra-args',
   'helm-path',
+  'helm-timeout-minutes',
+  'allow-debug-with-secrets',
 ] as const;
 
 /** Every output in action.yml. */
@@ -59,6 +62,7 @@ export const DEFAULTS = {
   atomic: 'false',
   wait: 'false',
   'helm-path': 'helm',
+  'allow-debug-with-secrets': 'false',
 } as const;
 
 export interface KeyValue {
@@ -76,6 +80,10 @@ export interface HelmGuardInputs {
   onDowngrade: OnDowngrade;
   onChartMismatch: OnChartMismatch;
   upgrade: boolean;
+  /** Every helm process is stopped after this long (T1): helm-timeout-minutes, or the default. */
+  helmTimeoutMs: number;
+  /** Value-printing flags (`--debug`, `-v`, `--dry-run`) allowed next to set-secret: the run warns (C3). */
+  debugWithSecrets: string[];
   /** Absolute paths inside the workspace. */
   values: string[];
   set: KeyValue[];
@@ -150,10 +158,12 @@ function keyValues(
     const key = at < 0 ? line : line.slice(0, at).trim();
     const value = at < 0 ? '' : line.slice(at + 1);
     // Register first: nothing below may print the value, but it must be redacted before anything else
-    // happens (C3), also in the form helm's --set-string sees it (commas and backslashes escaped).
+    // happens (C3), also in the form helm's --set-string sees it (commas and backslashes escaped) and the
+    // forms helm prints it in (YAML single-quoted, Go's HTML-safe JSON).
     if (secret && addSecret && at >= 0 && value !== '') {
       addSecret(value);
       addSecret(strvalsLiteral(value));
+      for (const form of helmPrintedForms(value)) addSecret(form);
     }
     const shownKey = secret && at < 0 ? '(hidden)' : `'${printable(key)}'`;
     if (at < 0) {
@@ -269,6 +279,12 @@ export function parseInputs(get: InputGetter, opts: ParseOptions = {}): HelmGuar
   } else if (!chart) {
     throw new InputError("Input 'chart' is required with 'upgrade: true'.");
   }
+  const helmTimeoutMs = helmDeadlineMs(get, {
+    ...(timeout !== undefined ? { timeout } : {}),
+    atomic,
+    extraArgs: extra,
+  });
+  const debugFlags = debugWithSecrets(get, extra, setSecret.length > 0);
 
   if (chart?.localVersion !== undefined) {
     const local = parseSemverLoose(chart.localVersion);
@@ -297,5 +313,7 @@ export function parseInputs(get: InputGetter, opts: ParseOptions = {}): HelmGuar
     ...(kubeContext !== undefined ? { kubeContext } : {}),
     extraArgs: extra,
     helmPath,
+    helmTimeoutMs,
+    debugWithSecrets: debugFlags,
   };
 }

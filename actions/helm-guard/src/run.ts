@@ -18,7 +18,12 @@ export type HelmRunnerFactory = (inputs: HelmGuardInputs, rt: Runtime) => HelmRu
 
 /** The real helm: the runtime's environment; stopped on cancellation. */
 export const realHelm: HelmRunnerFactory = (inputs, rt) =>
-  execHelmRunner(inputs.helmPath, { env: rt.env, cancel: rt.cancel });
+  execHelmRunner(inputs.helmPath, {
+    env: rt.env,
+    cancel: rt.cancel,
+    deadlineMs: inputs.helmTimeoutMs,
+    deadlineLabel: `${inputs.helmTimeoutMs / 60_000} minute(s) (helm-timeout-minutes)`,
+  });
 
 /** The action on a runtime, with the real helm. */
 export async function runWith(rt: Runtime): Promise<HelmGuardOutcome> {
@@ -35,6 +40,11 @@ export async function runHelmGuardWith(rt: Runtime, makeHelm: HelmRunnerFactory)
     addSecret: (value) => rt.out.addSecret(value),
     workspace: workspaceRoot(rt.env),
   });
+  if (inputs.debugWithSecrets.length > 0) {
+    rt.log.warning(
+      `extra-args ${inputs.debugWithSecrets.join(' ')} make helm print the rendered values, set-secret values included (allow-debug-with-secrets: true). They are redacted in every form registered for them (exact, escaped, base64, YAML-quoted); anything helm derives from them otherwise is not.`,
+    );
+  }
   const deps: HelmGuardDeps = { helm: makeHelm(inputs, rt), log: rt.log, cancel: rt.cancel };
   const check = await checkRelease(inputs, deps);
   rt.out.setOutputs(outputsOf(inputs, check));

@@ -11,6 +11,7 @@ import { runWith } from '../../../actions/amplify-release/src/run';
 import type { CleanupReport } from '../../../src/cancel';
 import { CancelledError, errorMessage } from '../../../src/errors';
 import { REDACTED } from '../../../src/secrets';
+import { findLeak } from '../../helpers/leaks';
 import { COMMAND_PAYLOADS, expectPayloadsDefused } from '../../helpers/workflow-commands';
 import { amplify, app, base, branch, harness, job, jobSummary, step, world, type Harness } from './fixtures';
 
@@ -155,4 +156,90 @@ describe('cancellation', () => {
     expect(amplify).toHaveReceivedCommandTimes(UpdateBranchCommand, 0);
     expect(amplify).toHaveReceivedCommandTimes(ListJobsCommand, 0);
   });
+});
+
+describe('C3: secrets with Markdown/HTML metacharacters and line breaks, redacted after escaping', () => {
+  // Every character an escaper changes (HTML, Markdown, table cells) and a line break in the middle.
+  const LINE_1 = 'pa<ss>&wo|rd-"one\'-Q7';
+  const LINE_2 = 'second*line_[x](y)-Z9';
+  const SECRET = `${LINE_1}\n${LINE_2}`;
+  /** What a reader can see: the log, annotations, summary and outputs (not the runner's mask commands). */
+  const visible = (h: Harness) => [h.rt.sink.text(), ...h.summaries, JSON.stringify(h.outputs)].join('\n');
+
+  /** GetBranch fails with a message that echoes `echo` (before any decision: it becomes the reason output). */
+  const failingGetBranch = (echo: string) => {
+    world({ appEnv: null, branchEnv: null });
+    amplify.on(GetBranchCommand).rejects(new Error(`ValidationException: ${echo} | retry`));
+    return harness({
+      ...base,
+      release: 'always',
+      'secret-keys': 'DEPLOY_HOOK',
+      'environment-variables': JSON.stringify({ DEPLOY_HOOK: SECRET }),
+    });
+  };
+  const REASON_PREFIX =
+    'failed: Amplify GetBranch for app d1a2b3c4d5e6f7 branch `release/demo` (us-east-1) failed: ValidationException: ';
+
+  it('C3: a secret input echoed in an AWS error cannot be read in the reason output, the summary cells or the log', async () => {
+    const h = failingGetBranch(`value ${SECRET} is not allowed`);
+    expect(await runLikeTheEntry(h)).toBeInstanceOf(Error);
+    // It reached the reason output and the summary's Reason cell (so the test can fail) ...
+    // (The error line is flattened to one line: each line of the secret is redacted on its own.)
+    expect(h.outputs.reason).toBe(`${REASON_PREFIX}value *** *** is not allowed | retry`);
+    expect(h.summaries[0]).toContain(
+      'ValidationException: value \\*\\*\\* \\*\\*\\* is not allowed \\| retry |',
+    );
+    // ... and no decoding of anything shown gives it back.
+    expect(findLeak(visible(h), SECRET)).toBeUndefined();
+  });
+
+  it('C3: a long reason clipped in its summary cell never leaves the start of a secret at the cut', async () => {
+    // The Reason cell is clipped at 300 characters: put the cut 7 characters into the secret.
+    const padding = 'x'.repeat(300 - REASON_PREFIX.length - 7);
+    const h = failingGetBranch(`${padding}${SECRET}`);
+    expect(await runLikeTheEntry(h)).toBeInstanceOf(Error);
+    expect(h.outputs.reason).toBe(`${REASON_PREFIX}${padding}*** *** | retry`);
+    const row = h.summaries[0]!.split('\n').find((line) => line.includes(padding))!;
+    // Not even the first characters of the secret survive the clip, escaped or not.
+    expect(row).not.toContain('pa&lt;ss');
+    expect(row).not.toContain('pa<ss');
+    expect(findLeak(visible(h), SECRET)).toBeUndefined();
+  });
+
+  it.each([
+    ['DB_PASSWORD'],
+    ['API_TOKEN'],
+    ['STRIPE_KEY'],
+    ['client_secret'],
+    ['GCP_CREDENTIALS'],
+    ['DB_PASSWD'],
+    ['SIGNING_PASSPHRASE'],
+    ['PRIVATE_PEM'],
+    ['AUTH_HEADER'],
+  ])(
+    'C3: a value already stored on the branch and the app under %s is redacted, also when no environment-variables are given',
+    async (key) => {
+      world({
+        app: {
+          ...app({ [key]: `app-${SECRET}` }),
+          basicAuthCredentials: Buffer.from(`admin:${LINE_2}`).toString('base64'),
+        },
+        branchEnv: { [key]: SECRET, PUBLIC_URL: 'https://x.example' },
+        jobs: [jobSummary('42', 'SUCCEED', SECRET)],
+      });
+      amplify.on(GetJobCommand).resolves({
+        job: job('43', 'FAILED', [
+          step('BUILD', 'FAILED', { statusReason: `env ${SECRET} / app-${SECRET} / admin:${LINE_2}` }),
+        ]),
+      });
+      const h = harness({ ...base, release: 'always' });
+      expect(await runLikeTheEntry(h)).toBeInstanceOf(Error);
+      expect(h.rt.sink.text()).toContain('env ***');
+      expect(findLeak(visible(h), SECRET)).toBeUndefined();
+      expect(findLeak(visible(h), `app-${SECRET}`)).toBeUndefined();
+      expect(findLeak(visible(h), `admin:${LINE_2}`)).toBeUndefined();
+      // Nothing was written: only read.
+      expect(amplify).toHaveReceivedCommandTimes(UpdateBranchCommand, 0);
+    },
+  );
 });

@@ -15,13 +15,14 @@ import {
   DescribeStacksCommand,
   DetectStackDriftCommand,
   ExecuteChangeSetCommand,
+  GetTemplateCommand,
   GetTemplateSummaryCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import type { Octokit } from '../../../src/pr-comment';
 import { runWith, type DriftCheckFailed, type DriftOutcome } from '../../../actions/drift-check/src/run';
 import { changeSetId, type DriftScenario } from '../../fixtures/drift';
-import { pageOf } from '../../helpers/drift-cfn';
+import { deployedTemplate, pageOf, type DeployedScenario } from '../../helpers/drift-cfn';
 import { start, type GitHubStub } from '../../helpers/github-stub';
 import { fakeRuntime, type FakeRuntime, type MemorySink } from '../../helpers/runtime';
 
@@ -69,7 +70,7 @@ const err = (name: string, message: string) =>
   Object.assign(new Error(message), { name, $metadata: { httpStatusCode: 400 } });
 
 /** Install fakes for these scenarios on the shared mock (reset first). */
-export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
+export function install(scenarios: DeployedScenario[], o: FakeOptions = {}): Fake {
   cfn.reset();
   // By name and by id: once the stack's id is known (CreateChangeSet answers it) it is polled by id.
   const by = new Map(
@@ -122,6 +123,12 @@ export function install(scenarios: DriftScenario[], o: FakeOptions = {}): Fake {
       };
     }
     return { Stacks: [{ ...s.stack, ...(status ? { StackStatus: status } : {}) }] };
+  });
+  cfn.on(GetTemplateCommand).callsFake((input) => {
+    void rec('GetTemplate', input, input.StackName);
+    const body = deployedTemplate(scenario(input.StackName) as DeployedScenario);
+    if (body === undefined) throw err('ValidationError', 'Template format error: unreadable template');
+    return { TemplateBody: body };
   });
   cfn.on(GetTemplateSummaryCommand).callsFake((input) => {
     void rec('GetTemplateSummary', input, input.StackName);

@@ -6,7 +6,11 @@ import type { Cancellation } from '../../../src/cancel';
 import { errorMessage } from '../../../src/errors';
 import type { HelmGuardOutcome } from '../../../actions/helm-guard/src/flow';
 import type { InstalledRelease } from '../../../actions/helm-guard/src/guard';
-import { execHelmRunner, type HelmRunner } from '../../../actions/helm-guard/src/helm-exec';
+import {
+  execHelmRunner,
+  type ExecHelmOptions,
+  type HelmRunner,
+} from '../../../actions/helm-guard/src/helm-exec';
 import { runHelmGuardWith } from '../../../actions/helm-guard/src/run';
 import { fakeRuntime, type FakeRuntime } from '../../helpers/runtime';
 
@@ -28,6 +32,10 @@ export interface FakeState {
     /** Sleep this long before upgrading (to cancel a running helm). */
     sleepMs?: number;
   };
+  /** `helm get metadata` hangs this long first (a read that never answers). */
+  readSleepMs?: number;
+  /** The fake ignores SIGTERM: only SIGKILL stops it. */
+  ignoreSigterm?: boolean;
 }
 
 export interface FakeHelm {
@@ -36,6 +44,10 @@ export interface FakeHelm {
   runner: HelmRunner;
   /** The same runner, stopped on cancellation by `cancel`. */
   runnerWith(cancel: Cancellation): HelmRunner;
+  /** The same runner with other options (a deadline, a kill grace). */
+  runnerWithOptions(options: Omit<ExecHelmOptions, 'env'>): HelmRunner;
+  /** An environment in which the fake is `helm` on PATH (for the action's own runner, helm-path default). */
+  pathEnv: Record<string, string>;
   /** Every helm invocation so far (argv arrays). */
   calls(): string[][];
   state(): FakeState;
@@ -52,6 +64,8 @@ export function fakeHelm(state: FakeState): FakeHelm {
     env,
     runner: execHelmRunner(FAKE_HELM, { env: { ...procEnv, ...env } }),
     runnerWith: (cancel) => execHelmRunner(FAKE_HELM, { env: { ...procEnv, ...env }, cancel }),
+    runnerWithOptions: (options) => execHelmRunner(FAKE_HELM, { env: { ...procEnv, ...env }, ...options }),
+    pathEnv: { ...procEnv, ...env, PATH: `${FAKE_HELM_DIR}${path.delimiter}${procEnv.PATH ?? ''}` },
     calls: () =>
       fs.existsSync(env.FAKE_HELM_LOG)
         ? fs

@@ -228,3 +228,16 @@ describe('parseInputs: L1 bad input (one clear error, before helm)', () => {
     }
   });
 });
+
+describe('X1: a chart reference that is a dangling symbolic link out of the workspace', () => {
+  it('X1: `charts/gone` linking to a missing path outside is refused as a path, never passed on as a repo reference', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gd-helm-x1-'));
+    fs.mkdirSync(path.join(root, 'charts'));
+    fs.symlinkSync(path.join(os.tmpdir(), 'gd-helm-x1-missing', 'chart'), path.join(root, 'charts', 'gone'));
+    const get = mapInputs({ release: 'web', namespace: 'web', version: '1.0.0', chart: 'charts/gone' });
+    expect(() => parseInputs(get, { workspace: root })).toThrow(InputError);
+    expect(() => parseInputs(get, { workspace: root })).toThrow(
+      /Input 'chart' must be a path inside the workspace .* symbolic link/,
+    );
+  });
+});
