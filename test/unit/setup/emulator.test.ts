@@ -51,6 +51,16 @@ function setup(command: 'setup' | 'check', env: NodeJS.ProcessEnv): Run {
   return run(MOTO_SCRIPT, [command], env);
 }
 
+/** `node scripts/moto.mjs <command>` with a fresh fake python as GD_PYTHON, its own venv folder, and `fakeEnv`. */
+function withFakePython(
+  command: 'setup' | 'check',
+  fakeEnv: Record<string, string> = {},
+): { fake: ReturnType<typeof fakePython>; result: Run } {
+  const fake = fakePython();
+  const result = setup(command, cleanEnv({ GD_PYTHON: fake.python, GD_VENV: fake.venv, ...fakeEnv }));
+  return { fake, result };
+}
+
 /** An empty folder as PATH: no python3, no python. */
 function emptyPath(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'gd-empty-path-'));
@@ -58,11 +68,7 @@ function emptyPath(): string {
 
 describe('emulator set-up (scripts/moto.mjs)', () => {
   it('uses a moto in the tested range as it is: one line, nothing installed', () => {
-    const fake = fakePython();
-    const result = setup(
-      'setup',
-      cleanEnv({ GD_PYTHON: fake.python, GD_VENV: fake.venv, FAKE_MOTO: '5.2.1' }),
-    );
+    const { fake, result } = withFakePython('setup', { FAKE_MOTO: '5.2.1' });
     expect(result.status).toBe(0);
     expect(result.lines).toEqual([`emulator: moto 5.2.1 (GD_PYTHON=${fake.python})`]);
     expect(fs.existsSync(fake.venv)).toBe(false);
@@ -79,11 +85,7 @@ describe('emulator set-up (scripts/moto.mjs)', () => {
   it.each(['4.2.14', '5.2.0', '5.3.0', '6.0.0'])(
     'refuses moto %s (outside >=5.2.1,<5.3) with one line, then installs the pinned version in the venv',
     (version) => {
-      const fake = fakePython();
-      const result = setup(
-        'setup',
-        cleanEnv({ GD_PYTHON: fake.python, GD_VENV: fake.venv, FAKE_MOTO: version }),
-      );
+      const { fake, result } = withFakePython('setup', { FAKE_MOTO: version });
       expect(result.status).toBe(0);
       expect(result.lines).toHaveLength(4);
       expect(result.lines[0]).toBe(
@@ -113,8 +115,7 @@ describe('emulator set-up (scripts/moto.mjs)', () => {
   });
 
   it('pip cannot reach PyPI: the steps, then one sentence saying exactly what to install; exit 1', () => {
-    const fake = fakePython();
-    const result = setup('setup', cleanEnv({ GD_PYTHON: fake.python, GD_VENV: fake.venv, FAKE_PIP: 'fail' }));
+    const { result } = withFakePython('setup', { FAKE_PIP: 'fail' });
     expect(result.status).toBe(1);
     expect(result.lines).toHaveLength(3);
     expect(result.lines[0]).toMatch(/^emulator: creating a project-local Python environment/);
@@ -129,11 +130,7 @@ describe('emulator set-up (scripts/moto.mjs)', () => {
   });
 
   it('no venv module (Debian without python3-venv): names the package to install', () => {
-    const fake = fakePython();
-    const result = setup(
-      'setup',
-      cleanEnv({ GD_PYTHON: fake.python, GD_VENV: fake.venv, FAKE_VENV: 'fail' }),
-    );
+    const { result } = withFakePython('setup', { FAKE_VENV: 'fail' });
     expect(result.status).toBe(1);
     expect(result.lines).toHaveLength(2);
     expect(result.lines[1]).toMatch(
@@ -157,9 +154,7 @@ describe('emulator set-up (scripts/moto.mjs)', () => {
   });
 
   it('a Python older than moto 5.2.1 supports is not used for the venv', () => {
-    const fake = fakePython();
-    const env = cleanEnv({ GD_PYTHON: fake.python, GD_VENV: fake.venv, FAKE_PYTHON_VERSION: '3.8.10' });
-    const result = setup('setup', env);
+    const { fake, result } = withFakePython('setup', { FAKE_PYTHON_VERSION: '3.8.10' });
     expect(result.status).toBe(1);
     expect(result.lines[0]).toBe(
       `emulator: GD_PYTHON=${fake.python} is Python 3.8.10; moto 5.2.1 needs 3.10 or later.`,
@@ -169,8 +164,7 @@ describe('emulator set-up (scripts/moto.mjs)', () => {
   });
 
   it('check (.ci/run) never installs: it names the set-up command and exits 1', () => {
-    const fake = fakePython();
-    const result = setup('check', cleanEnv({ GD_PYTHON: fake.python, GD_VENV: fake.venv }));
+    const { fake, result } = withFakePython('check');
     expect(result.status).toBe(1);
     expect(result.lines).toEqual([
       `Cannot use the AWS emulator: no usable moto >=5.2.1,<5.3 (GD_PYTHON=${fake.python}: Python 3.12.1, no moto); run \`node scripts/moto.mjs setup\` to install moto 5.2.1 into ${fake.venv}, or install \`${PIN}\` into any Python 3.10+ yourself and set GD_PYTHON to it.`,
