@@ -70,6 +70,7 @@ describe('the reusable workflows exist and are callable', () => {
         'stack-name',
         'template',
         'parameter-overrides',
+        'secret-parameter-overrides-from',
         'aws-region',
         'role-to-assume',
         'environment',
