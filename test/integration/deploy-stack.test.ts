@@ -116,6 +116,20 @@ describe('deploy-stack against moto', () => {
     ).rejects.toThrow(/cannot be executed|no longer exists/);
   });
 
+  it('R2: plan then deploy of a new stack: create-only (REVIEW_IN_PROGRESS), then create-and-execute of the same name polls by stack id → CREATE_COMPLETE in seconds', async () => {
+    const name = uniqueName('it-plan-deploy');
+    const plan = await deployer({ name, mode: 'create-only', 'parameter-overrides': 'ApiToken=t' }).run();
+    expect(plan.result).toBe('planned');
+    expect(plan.stackStatus).toBe('REVIEW_IN_PROGRESS');
+    const started = Date.now();
+    const deployed = await deployer({ name, 'parameter-overrides': 'ApiToken=t' }).run();
+    expect(deployed.result).toBe('created');
+    expect(deployed.stackStatus).toBe('CREATE_COMPLETE');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const stacks = await cfn.send(new DescribeStacksCommand({ StackName: deployed.stackId }));
+    expect(stacks.Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
+  });
+
   it('R2: a stack left in ROLLBACK_COMPLETE fails by default and is recreated with on-rollback-complete: delete', async () => {
     const name = uniqueName('it-rollback');
     // moto fails to create an SSM parameter without a Name; the moto wrapper turns that into a real rollback.
