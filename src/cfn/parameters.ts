@@ -45,25 +45,34 @@ export function splitKeyValueList(
   }
   if (quoted) throw new InputError(`Input '${input}' has an unterminated double quote.`);
   entries.push(current);
-  const pairs: [string, string][] = [];
-  for (const [index, raw] of entries.entries()) {
-    const entry = raw.replace(/\r$/, '');
-    if (entry.trim() === '') continue;
-    const equals = entry.indexOf('=');
-    const key = equals > 0 ? entry.slice(0, equals).trim() : '';
-    // C3: the entry may be part of a secret value (a PEM's second line): name the entry and the key before it.
-    if (!isKey(key)) throw new InputError(notKeyValue(input, index + 1, pairs.at(-1)?.[0]));
-    pairs.push([key, entry.slice(equals + 1)]);
+  const split = entries
+    .map((raw, index) => ({ entry: raw.replace(/\r$/, ''), position: index + 1 }))
+    .filter(({ entry }) => entry.trim() !== '')
+    .map(({ entry, position }) => {
+      const equals = entry.indexOf('=');
+      return equals > 0
+        ? { key: entry.slice(0, equals).trim(), value: entry.slice(equals + 1), position }
+        : { key: '', value: '', position };
+    });
+  // C3: a PEM block given without quotes is split at its line breaks, and its lines read as more entries (a
+  // base64 line ending in '=' even as a key): refuse it naming the key it belongs to, never its lines.
+  const pem = split.find(
+    ({ key, value }) =>
+      isKey(key) && /-----BEGIN [A-Z0-9 ]+-----/.test(value) && !/-----END [A-Z0-9 ]+-----/.test(value),
+  );
+  if (pem) {
+    throw new InputError(
+      `Input '${input}': the value of '${pem.key}' is a PEM block split at its line breaks: put it in double quotes (${pem.key}="..."), or give the values as JSON or file://.`,
+    );
   }
-  return pairs;
-}
-
-/** Why entry `position` is not `Key=Value`, without quoting it (it may be part of a secret value). */
-function notKeyValue(input: string, position: number, previousKey: string | undefined): string {
-  const after = previousKey
-    ? ` It follows the value of '${previousKey}': a value with commas or line breaks (such as a PEM key) must be in double quotes (${previousKey}="..."), or given as JSON or file://.`
-    : '';
-  return `Input '${input}': entry ${position} is not Key=Value (a valid name, then '=').${after}`;
+  // C3: an entry that is not Key=Value may be part of a secret value: named by its position only.
+  const invalid = split.find(({ key }) => !isKey(key));
+  if (invalid) {
+    throw new InputError(
+      `Input '${input}': entry ${invalid.position} is not Key=Value (a valid name, then '='). A value with commas or line breaks must be in double quotes (Key="..."), or given as JSON or file://.`,
+    );
+  }
+  return split.map(({ key, value }) => [key, value]);
 }
 
 /** Where a JSON or YAML parse error is, without the text around it (the text may hold a secret value). */

@@ -5,7 +5,7 @@
  * any mutating call.
  */
 import { assertDeclaredOverrides } from '../../../src/cfn/parameters';
-import { awsErrorName, errorMessage, InputError } from '../../../src/errors';
+import { awsErrorName, InputError } from '../../../src/errors';
 import {
   inlineOrUpload,
   MAX_TEMPLATE_BODY_BYTES,
@@ -65,7 +65,7 @@ export function preflightInputs(inputs: DeployInputs): TemplateFacts {
  * GetTemplateSummary (a read, before any mutating call). A template CloudFormation refuses is an input error.
  */
 export async function templateFacts(
-  deps: Pick<DeployDeps, 'cfn' | 'log'>,
+  deps: Pick<DeployDeps, 'cfn'>,
   inputs: DeployInputs,
   local: TemplateFacts,
 ): Promise<TemplateFacts> {
@@ -77,21 +77,23 @@ export async function templateFacts(
         ? { body: template.body }
         : undefined;
   if (!source) return local;
-  if (local.unparsed) {
-    deps.log.info(
-      `The template could not be parsed locally (${local.unparsed}); reading its parameters with CloudFormation's GetTemplateSummary, which decides whether it is valid.`,
-    );
-  }
   let parameters: TemplateParameter[];
   try {
     parameters = await templateSummaryParameters(deps.cfn, source);
   } catch (error) {
     if (awsErrorName(error) !== 'ValidationError') throw error;
-    throw new InputError(`CloudFormation refused the template: ${errorMessage(error)}`);
+    throw new InputError(`CloudFormation refused the template: ${(error as Error).message}`);
   }
   assertDeclaredOverrides(
     inputs.parameterOverrides,
     parameters.map((param) => param.name),
   );
   return { ...local, parameters };
+}
+
+/** What the log says about a template read by GetTemplateSummary because our parser could not read it. */
+export function unparsedNote(facts: TemplateFacts): string | undefined {
+  return facts.unparsed
+    ? `The template could not be parsed locally (${facts.unparsed}); its parameters were read with CloudFormation's GetTemplateSummary, which decides whether it is valid.`
+    : undefined;
 }

@@ -23,7 +23,7 @@ import { gate, renderPlan } from './gate';
 import { parseInputs, type DeployInputs } from './inputs';
 import { accountOf, outputsOf, type DeployDeps, type DeployOutcome, type DeployResult } from './outcome';
 import { deleteSupersededPlans } from './plan-record';
-import { preflightInputs, templateFacts, type TemplateFacts } from './preflight-inputs';
+import { preflightInputs, templateFacts, unparsedNote, type TemplateFacts } from './preflight-inputs';
 import { publish, type Published } from './publish';
 import { runRollbackPreflight, type PreflightResult } from './rollback-preflight';
 import { readStack, resolveStackState, type StackState } from './stack-state';
@@ -94,6 +94,8 @@ export async function deployStack(rt: Runtime): Promise<DeployRun> {
     const facts = await templateFacts(deps, inputs, preflightInputs(inputs));
     // C3: NoEcho values are registered before the first log line.
     const masking = maskNoEchoOverrides(rt.out, facts.parameters, inputs.parameterOverrides);
+    const unparsed = unparsedNote(facts);
+    if (unparsed) deps.log.info(unparsed);
     known.accountId = await accountGuard(deps, inputs);
     const outcome = tracked
       ? await deployTemplate(deps, inputs, { facts, masking, known, tracked })

@@ -397,13 +397,11 @@ describe('P1: execute-only runs exactly the reviewed change set', () => {
     ['CREATE_PENDING', 'UNAVAILABLE'],
     ['FAILED', 'UNAVAILABLE'],
   ])('P1: Status %s / ExecutionStatus %s → refused', async (status, execution) => {
-    cfnMock
-      .on(DescribeChangeSetCommand)
-      .resolves({
-        ...readyChangeSet([addQueue]),
-        Status: status as 'FAILED',
-        ExecutionStatus: execution as 'OBSOLETE',
-      });
+    cfnMock.on(DescribeChangeSetCommand).resolves({
+      ...readyChangeSet([addQueue]),
+      Status: status as 'FAILED',
+      ExecutionStatus: execution as 'OBSOLETE',
+    });
     updated();
     await expect(executeOnly({ 'execute-change-set-id': CS_ID }).run()).rejects.toThrow(
       new RegExp(`cannot be executed: its status is ${status}/${execution}`),
