@@ -18,6 +18,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
+import { afterEach, beforeEach } from '@jest/globals';
+import { runAction } from '../../../src/entry';
 import { parseInputs } from '../../../actions/deploy-stack/src/inputs';
 import { planDigest } from '../../../src/cfn/plan-digest';
 import { deployStack, runWith, type DeployRun } from '../../../actions/deploy-stack/src/run';
@@ -292,4 +294,18 @@ export function stackEvent(
     ResourceStatus: status as StackEvent['ResourceStatus'],
     ...(resource.reason === undefined ? {} : { ResourceStatusReason: resource.reason }),
   };
+}
+
+/** Run as main.ts does (runAction): the ::error:: lines written. */
+export async function entryErrors(s: Setup): Promise<string[]> {
+  await runAction(s.rt, runWith);
+  return s.rt.sink.commands.filter((c) => c.name === 'error').map((c) => c.message);
+}
+
+/** Every test starts with fresh mocks, and the exit code runAction sets is cleared after it. */
+export function freshMocksEachTest(): void {
+  beforeEach(() => resetMocks());
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
 }

@@ -5,7 +5,7 @@
  * with the digest its plan recorded (and expected-plan-digest), refused when it is not AVAILABLE.
  */
 import fs from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import {
   CreateChangeSetCommand,
@@ -15,11 +15,9 @@ import {
   ExecuteChangeSetCommand,
   type Change,
 } from '@aws-sdk/client-cloudformation';
-import { runAction } from '../../../src/entry';
 import { mapInputs } from '../../../src/inputs';
 import { canonicalPlan, planDigest } from '../../../src/cfn/plan-digest';
 import { parseInputs } from '../../../actions/deploy-stack/src/inputs';
-import { runWith } from '../../../actions/deploy-stack/src/run';
 import {
   CS_ID,
   DRAFT_ID,
@@ -29,6 +27,8 @@ import {
   cfnMock,
   changeSetMocks,
   digestOf,
+  entryErrors,
+  freshMocksEachTest,
   executionMocks,
   readyChangeSet,
   resetMocks,
@@ -60,16 +60,7 @@ const removeBucket: Change = {
   ResourceChange: { Action: 'Remove', LogicalResourceId: 'Bucket', ResourceType: 'AWS::S3::Bucket' },
 };
 
-beforeEach(() => resetMocks());
-afterEach(() => {
-  process.exitCode = undefined;
-});
-
-/** Run as main.ts does; the ::error:: lines. */
-async function errorsOf(s: ReturnType<typeof setup>): Promise<string[]> {
-  await runAction(s.rt, runWith);
-  return s.rt.sink.commands.filter((c) => c.name === 'error').map((c) => c.message);
-}
+freshMocksEachTest();
 
 describe('P1: the legacy aliases work under the runner (every action.yml default passed)', () => {
   const dir = workspace();
@@ -121,7 +112,7 @@ describe('P1: the legacy aliases work under the runner (every action.yml default
   ])('P1: contradicting %j → one error line, exit 1, no AWS call', async (inputs, message) => {
     expect(() => parse(inputs)).toThrow(message);
     const s = setup({ ...RUNNER_DEFAULTS, ...inputs });
-    const errors = await errorsOf(s);
+    const errors = await entryErrors(s);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(message);
     expect(process.exitCode).toBe(1);
@@ -305,7 +296,7 @@ describe('P1: execute-only runs exactly the reviewed change set', () => {
     executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
 
   it('P1: a change set given by name needs expected-plan-digest (a name can be reused) → one error line, no call', async () => {
-    const errors = await errorsOf(executeOnly({ 'execute-change-set-id': NAME }));
+    const errors = await entryErrors(executeOnly({ 'execute-change-set-id': NAME }));
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(
       /is a change set name, which a different change set can take over.*expected-plan-digest/,
@@ -314,7 +305,7 @@ describe('P1: execute-only runs exactly the reviewed change set', () => {
   });
 
   it('P1: a malformed expected-plan-digest is refused before any call', async () => {
-    const errors = await errorsOf(
+    const errors = await entryErrors(
       executeOnly({ 'execute-change-set-id': CS_ID, 'expected-plan-digest': 'sha256:xyz' }),
     );
     expect(errors).toEqual([expect.stringMatching(/expected-plan-digest' must be sha256:<64 hex digits>/)]);

@@ -5,39 +5,38 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import {
   CreateChangeSetCommand,
   DescribeStacksCommand,
   GetTemplateCommand,
   GetTemplateSummaryCommand,
 } from '@aws-sdk/client-cloudformation';
-import { runAction } from '../../../src/entry';
 import { InputError } from '../../../src/errors';
 import { mapInputs } from '../../../src/inputs';
 import { parseParameterOverrides, parseTags } from '../../../src/cfn/parameters';
 import { isS3Host, parseTemplate, readTemplateInput, templateParameters } from '../../../src/cfn/template';
 import { parseInputs } from '../../../actions/deploy-stack/src/inputs';
-import { runWith } from '../../../actions/deploy-stack/src/run';
 import { findLeak } from '../../helpers/leaks';
-import { cfnMock, changeSetMocks, notFound, resetMocks, setup, updateFlow, workspace } from './harness';
+import {
+  cfnMock,
+  changeSetMocks,
+  entryErrors,
+  freshMocksEachTest,
+  notFound,
+  setup,
+  updateFlow,
+  workspace,
+} from './harness';
 import { mutatingCalls } from './mutating';
 
 /** AWS's sample FindInMap_Inside_Sub shape: a multi-line single-quoted scalar inside !Sub and !FindInMap. */
 const YAML11_TEMPLATE = fs.readFileSync(
-  path.join('test', 'unit', 'deploy-stack', 'fixtures', 'findinmap-inside-sub.yaml'),
+  path.join('test', 'unit', 'deploy-stack', 'fixtures', 'findinmap-inside-sub.template'),
   'utf8',
 );
 
-beforeEach(() => resetMocks());
-afterEach(() => {
-  process.exitCode = undefined;
-});
-
-async function errorsOf(s: ReturnType<typeof setup>): Promise<string[]> {
-  await runAction(s.rt, runWith);
-  return s.rt.sink.commands.filter((c) => c.name === 'error').map((c) => c.message);
-}
+freshMocksEachTest();
 
 describe('C3: NoEcho as CloudFormation reads it (YAML 1.1 booleans; strings in JSON)', () => {
   it.each([
@@ -182,7 +181,7 @@ describe('C3: our error messages never quote a value that could be secret', () =
 
   it('C3: through the action: one error line, no secret, no AWS call', async () => {
     const s = setup({ 'parameter-overrides': `Name=app\nDbPassword=${PEM}` });
-    const errors = await errorsOf(s);
+    const errors = await entryErrors(s);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(/the value of 'DbPassword' is a PEM block split at its line breaks/);
     for (const line of PEM.split('\n')) expect(findLeak(s.rt.sink.all(), line)).toBeUndefined();
@@ -203,7 +202,7 @@ describe('L1: tags CloudFormation would refuse are refused before any call', () 
   ])('L1: %s', async (_label, value, message) => {
     expect(() => parseTags(value)).toThrow(message);
     const s = setup({ tags: value });
-    const errors = await errorsOf(s);
+    const errors = await entryErrors(s);
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatch(message);
     expect(cfnMock.calls()).toHaveLength(0);
@@ -224,37 +223,33 @@ describe('L1: tags CloudFormation would refuse are refused before any call', () 
 });
 
 describe('L1: template URLs only on real Amazon S3 hosts', () => {
-  it.each([
-    's3.amazonaws.com',
-    's3.us-east-1.amazonaws.com',
-    's3-us-west-2.amazonaws.com',
-    'bucket.s3.amazonaws.com',
-    'my.bucket.s3.eu-west-1.amazonaws.com',
-    'bucket.s3-eu-west-1.amazonaws.com',
-    's3.dualstack.us-east-1.amazonaws.com',
-    'bucket.s3.dualstack.ap-south-1.amazonaws.com',
-    's3.cn-north-1.amazonaws.com.cn',
-    'bucket.s3.cn-northwest-1.amazonaws.com.cn',
-    's3.us-gov-west-1.amazonaws.com',
-  ])('L1: %s is S3', (host) => {
-    expect(isS3Host(host)).toBe(true);
-    expect(readTemplateInput(`https://${host}/bucket/t.yaml`)).toMatchObject({ kind: 'url' });
-  });
-
-  it.each([
-    's3.evil.com',
-    's3.amazonaws.com.evil.com',
-    's3-evil.example.net',
-    'evil.amazonaws.com',
-    'ec2.us-east-1.amazonaws.com',
-    's3.amazonaws.com.cn',
-    's3.us-east-1.amazonaws.com.cn',
-    's3.cn-north-1.amazonaws.com',
-    'bucket.s3x.amazonaws.com',
-    'xs3.amazonaws.com',
-  ])('L1: %s is refused', (host) => {
-    expect(isS3Host(host)).toBe(false);
-    expect(() => readTemplateInput(`https://${host}/bucket/t.yaml`)).toThrow(/must point to Amazon S3/);
+  it.each<[string, boolean]>([
+    ['s3.amazonaws.com', true],
+    ['s3.us-east-1.amazonaws.com', true],
+    ['s3-us-west-2.amazonaws.com', true],
+    ['bucket.s3.amazonaws.com', true],
+    ['my.bucket.s3.eu-west-1.amazonaws.com', true],
+    ['bucket.s3-eu-west-1.amazonaws.com', true],
+    ['s3.dualstack.us-east-1.amazonaws.com', true],
+    ['bucket.s3.dualstack.ap-south-1.amazonaws.com', true],
+    ['s3.cn-north-1.amazonaws.com.cn', true],
+    ['bucket.s3.cn-northwest-1.amazonaws.com.cn', true],
+    ['s3.us-gov-west-1.amazonaws.com', true],
+    ['s3.evil.com', false],
+    ['s3.amazonaws.com.evil.com', false],
+    ['s3-evil.example.net', false],
+    ['evil.amazonaws.com', false],
+    ['ec2.us-east-1.amazonaws.com', false],
+    ['s3.amazonaws.com.cn', false],
+    ['s3.us-east-1.amazonaws.com.cn', false],
+    ['s3.cn-north-1.amazonaws.com', false],
+    ['bucket.s3x.amazonaws.com', false],
+    ['xs3.amazonaws.com', false],
+  ])('L1: %s is an S3 host: %s', (host, s3) => {
+    expect(isS3Host(host)).toBe(s3);
+    const read = () => readTemplateInput(`https://${host}/bucket/t.yaml`);
+    if (s3) expect(read()).toMatchObject({ kind: 'url' });
+    else expect(read).toThrow(/must point to Amazon S3/);
   });
 
   it('L1: http is refused, and credentials in the URL', () => {
@@ -317,11 +312,11 @@ describe('templates CloudFormation accepts are not rejected locally (YAML 1.1)',
       .resolves({ Parameters: [{ ParameterKey: 'ApiKey', NoEcho: true }] });
     cfnMock.on(DescribeStacksCommand).rejects(notFound());
     changeSetMocks();
-    const undeclared = await errorsOf(
+    const undeclared = await entryErrors(
       setup({ 'parameter-overrides': 'ApiKey=x,Nope=1' }, { 'template.yaml': YAML11_TEMPLATE }),
     );
     expect(undeclared).toEqual(['parameter-overrides name parameters the template does not declare: Nope.']);
-    const missing = await errorsOf(
+    const missing = await entryErrors(
       setup({ 'parameter-overrides': '' }, { 'template.yaml': YAML11_TEMPLATE }),
     );
     expect(missing[0]).toMatch(/no value: ApiKey/);
@@ -334,7 +329,9 @@ describe('templates CloudFormation accepts are not rejected locally (YAML 1.1)',
       .rejects(
         Object.assign(new Error('Template format error: YAML not well-formed.'), { name: 'ValidationError' }),
       );
-    const errors = await errorsOf(setup({ 'parameter-overrides': '' }, { 'template.yaml': YAML11_TEMPLATE }));
+    const errors = await entryErrors(
+      setup({ 'parameter-overrides': '' }, { 'template.yaml': YAML11_TEMPLATE }),
+    );
     expect(errors).toEqual([
       'CloudFormation refused the template: Template format error: YAML not well-formed.',
     ]);
