@@ -99,13 +99,16 @@ describe('deploy-stack against moto', () => {
     expect(plan.result).toBe('planned');
     expect(plan.stackStatus).toBe('REVIEW_IN_PROGRESS');
     expect(await changeSetNames(name)).toEqual([plan.changeSetName]);
+    expect(plan.planDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     const apply = await deployer({
       name,
       mode: 'execute-only',
-      'execute-change-set-id': plan.changeSetId as string,
+      'execute-change-set-id': plan.changeSetName as string,
+      'expected-plan-digest': plan.planDigest as string,
       template: '',
     }).run();
     expect(apply.result).toBe('created');
+    expect(apply.planDigest).toBe(plan.planDigest);
     await expect(
       deployer({
         name,
