@@ -17,7 +17,11 @@ const PARAM_KEY = /^[A-Za-z0-9]{1,255}$/;
  * Split `a=1,b="x,y",c=3` on commas outside double quotes. A quoted value keeps its commas;
  * `""` inside quotes is a literal quote. Newlines separate entries too.
  */
-export function splitKeyValueList(text: string, input: string): [string, string][] {
+export function splitKeyValueList(
+  text: string,
+  input: string,
+  isKey: (key: string) => boolean = (key) => key.length > 0,
+): [string, string][] {
   const entries: string[] = [];
   let current = '';
   let quoted = false;
@@ -41,16 +45,46 @@ export function splitKeyValueList(text: string, input: string): [string, string]
   }
   if (quoted) throw new InputError(`Input '${input}' has an unterminated double quote.`);
   entries.push(current);
-  const pairs: [string, string][] = [];
-  for (const raw of entries) {
-    const entry = raw.replace(/\r$/, '');
-    if (entry.trim() === '') continue;
-    const equals = entry.indexOf('=');
-    if (equals <= 0)
-      throw new InputError(`Input '${input}': expected Key=Value, got '${printable(entry.trim())}'.`);
-    pairs.push([entry.slice(0, equals).trim(), entry.slice(equals + 1)]);
+  const split = entries
+    .map((raw, index) => ({ entry: raw.replace(/\r$/, ''), position: index + 1 }))
+    .filter(({ entry }) => entry.trim() !== '')
+    .map(({ entry, position }) => {
+      const equals = entry.indexOf('=');
+      return equals > 0
+        ? { key: entry.slice(0, equals).trim(), value: entry.slice(equals + 1), position }
+        : { key: '', value: '', position };
+    });
+  // C3: a PEM block given without quotes is split at its line breaks, and its lines read as more entries (a
+  // base64 line ending in '=' even as a key): refuse it naming the key it belongs to, never its lines.
+  const pem = split.find(
+    ({ key, value }) =>
+      isKey(key) && /-----BEGIN [A-Z0-9 ]+-----/.test(value) && !/-----END [A-Z0-9 ]+-----/.test(value),
+  );
+  if (pem) {
+    throw new InputError(
+      `Input '${input}': the value of '${pem.key}' is a PEM block split at its line breaks: put it in double quotes (${pem.key}="..."), or give the values as JSON or file://.`,
+    );
   }
-  return pairs;
+  // C3: an entry that is not Key=Value may be part of a secret value: named by its position only.
+  const invalid = split.find(({ key }) => !isKey(key));
+  if (invalid) {
+    throw new InputError(
+      `Input '${input}': entry ${invalid.position} is not Key=Value (a valid name, then '='). A value with commas or line breaks must be in double quotes (Key="..."), or given as JSON or file://.`,
+    );
+  }
+  return split.map(({ key, value }) => [key, value]);
+}
+
+/** Where a JSON or YAML parse error is, without the text around it (the text may hold a secret value). */
+export function parseErrorLocation(error: unknown): string {
+  const yamlPos = (error as { linePos?: { line: number; col: number }[] }).linePos?.[0];
+  if (yamlPos) return `at line ${yamlPos.line}, column ${yamlPos.col}`;
+  const message = error instanceof Error ? error.message : '';
+  const lineColumn = /line (\d+) column (\d+)/.exec(message);
+  if (lineColumn) return `at line ${lineColumn[1]}, column ${lineColumn[2]}`;
+  const position = /at position (\d+)/.exec(message);
+  if (position) return `at character ${Number(position[1]) + 1}`;
+  return /Unexpected end of JSON input/.test(message) ? 'at the end (it is cut short)' : 'somewhere';
 }
 
 function loadStructured(value: string, input: string, root?: string): unknown {
@@ -67,8 +101,9 @@ function loadStructured(value: string, input: string, root?: string): unknown {
       ? JSON.parse(text)
       : parseYaml(text);
   } catch (e) {
+    // C3: never the parser's message: it quotes the text around the error, which may be a secret value.
     throw new InputError(
-      `Input '${input}': '${printable(relative)}' is not valid JSON or YAML (${(e as Error).message.split('\n')[0]}).`,
+      `Input '${input}': '${printable(relative)}' is not valid JSON or YAML (error ${parseErrorLocation(e)}).`,
     );
   }
 }
@@ -80,8 +115,10 @@ function structured(value: string, input: string, root?: string): unknown {
   if (!trimmed.startsWith('[') && !trimmed.startsWith('{')) return undefined;
   try {
     return JSON.parse(trimmed);
-  } catch {
-    throw new InputError(`Input '${input}' looks like JSON but does not parse.`);
+  } catch (e) {
+    throw new InputError(
+      `Input '${input}' looks like JSON but does not parse (error ${parseErrorLocation(e)}).`,
+    );
   }
 }
 
@@ -119,7 +156,10 @@ export function parseParameterOverrides(
   const data = structured(value, input, root);
   let overrides: ParameterOverride[];
   if (data === undefined) {
-    overrides = splitKeyValueList(value, input).map(([key, text]) => ({ key, value: text }));
+    overrides = splitKeyValueList(value, input, (key) => PARAM_KEY.test(key)).map(([key, text]) => ({
+      key,
+      value: text,
+    }));
   } else if (Array.isArray(data)) {
     overrides = data.map((item: unknown, index) => {
       const entry = item as Record<string, unknown>;
@@ -135,9 +175,12 @@ export function parseParameterOverrides(
     throw NOT_A_LIST(input);
   }
   const seen = new Set<string>();
-  for (const override of overrides) {
+  for (const [index, override] of overrides.entries()) {
+    // C3: an invalid name is not quoted (a JSON/YAML key may be a value written in the wrong place).
     if (!PARAM_KEY.test(override.key))
-      throw new InputError(`Input '${input}': '${printable(override.key)}' is not a valid parameter name.`);
+      throw new InputError(
+        `Input '${input}': entry ${index + 1} does not have a valid parameter name (letters and digits, at most 255).`,
+      );
     if (seen.has(override.key))
       throw new InputError(`Input '${input}': parameter '${override.key}' is given twice.`);
     seen.add(override.key);
@@ -164,18 +207,37 @@ export function parseTags(value: string | undefined, input = 'tags', root?: stri
   } else if (data && typeof data === 'object') {
     tags = mapEntries(data, input).map(([Key, Value]) => ({ Key, Value }));
   } else throw NOT_A_LIST(input);
+  assertValidTags(tags, input);
+  return tags;
+}
+
+/** CloudFormation's limits on stack tags: at most 50, keys 1-128 characters, values at most 256. */
+export const TAG_LIMITS = { count: 50, keyLength: 128, valueLength: 256 } as const;
+
+/**
+ * L1: tags CloudFormation would refuse mid-deploy are refused before any call: at most 50, unique keys, keys of
+ * 1-128 characters not starting with `aws:` (reserved), values of at most 256 characters (never quoted).
+ */
+export function assertValidTags(tags: readonly Tag[], input = 'tags'): void {
+  if (tags.length > TAG_LIMITS.count)
+    throw new InputError(
+      `Input '${input}' has ${tags.length} tags; CloudFormation takes at most ${TAG_LIMITS.count}.`,
+    );
+  const seen = new Set<string>();
   for (const tag of tags) {
-    if (!tag.Key || tag.Key.length > 128 || tag.Key.startsWith('aws:')) {
+    const key = tag.Key ?? '';
+    if (!key || [...key].length > TAG_LIMITS.keyLength || /^aws:/i.test(key)) {
       throw new InputError(
-        `Input '${input}': tag key '${printable(tag.Key ?? '')}' is invalid (1-128 characters, not starting with aws:).`,
+        `Input '${input}': tag key '${printable(key)}' is invalid (1-${TAG_LIMITS.keyLength} characters, not starting with aws:).`,
       );
     }
-    if ((tag.Value ?? '').length > 256)
+    if (seen.has(key)) throw new InputError(`Input '${input}': tag key '${printable(key)}' is given twice.`);
+    seen.add(key);
+    if ([...(tag.Value ?? '')].length > TAG_LIMITS.valueLength)
       throw new InputError(
-        `Input '${input}': the value of tag '${printable(tag.Key)}' is longer than 256 characters.`,
+        `Input '${input}': the value of tag '${printable(key)}' is longer than ${TAG_LIMITS.valueLength} characters.`,
       );
   }
-  return tags;
 }
 
 /**

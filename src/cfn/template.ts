@@ -92,28 +92,83 @@ export function parseTemplate(body: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
+/**
+ * C3: is a `NoEcho` value true as CloudFormation reads it? CloudFormation parses YAML templates as YAML 1.1,
+ * where `yes`, `on`, `y` and `True` are booleans, and takes the strings "true"/"True"/"TRUE" in JSON templates.
+ * Our parser reads YAML 1.2 (where `yes` is a string), so every spelling is checked here. Erring towards NoEcho
+ * only masks more.
+ */
+export function isNoEcho(value: unknown): boolean {
+  if (value === true) return true;
+  return typeof value === 'string' && /^(true|yes|on|y)$/i.test(value.trim());
+}
+
 export function templateParameters(template: Record<string, unknown>): TemplateParameter[] {
   const params = (template.Parameters ?? {}) as Record<string, Record<string, unknown>>;
   return Object.entries(params).map(([name, declaration]) => ({
     name,
-    noEcho: declaration?.NoEcho === true || String(declaration?.NoEcho).toLowerCase() === 'true',
+    noEcho: isNoEcho(declaration?.NoEcho),
     hasDefault: declaration !== null && typeof declaration === 'object' && 'Default' in declaration,
   }));
 }
 
-/** Resolve the `template` input: an https:// URL (S3) or a file inside the workspace. Validated before any AWS call. */
-export function readTemplateInput(value: string, root?: string): TemplateSource {
-  if (/^https:\/\//i.test(value)) {
+/**
+ * Amazon S3 hosts: `s3.amazonaws.com`, `s3.<region>.amazonaws.com`, `s3-<region>.amazonaws.com`,
+ * `s3.dualstack.<region>.amazonaws.com`, each also as `<bucket>.<host>`; `.amazonaws.com.cn` for China regions.
+ */
+const REGION_PART = '[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\\d{1,2}';
+const S3_HOST = new RegExp(
+  `^(?:[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\\.)?s3(?:\\.dualstack\\.(${REGION_PART})|[.-](${REGION_PART}))?\\.amazonaws\\.com(\\.cn)?$`,
+);
+
+/** Is `host` a real Amazon S3 endpoint (not merely a host starting with `s3.`)? */
+export function isS3Host(host: string): boolean {
+  const match = S3_HOST.exec(host.toLowerCase());
+  if (!match) return false;
+  const region = match[1] ?? match[2];
+  // China regions live only under .amazonaws.com.cn, and only they do.
+  return !!match[3] === !!region?.startsWith('cn-');
+}
+
+/**
+ * Hosts an emulator endpoint adds (AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL): the endpoint's own host, for
+ * path-style URLs, and `<bucket>.<host>` for virtual-hosted ones.
+ */
+function endpointHost(env: NodeJS.ProcessEnv): string | undefined {
+  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL;
+  if (!endpoint) return undefined;
+  try {
+    return new URL(endpoint).hostname.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Resolve the `template` input: an https:// Amazon S3 URL, or a file inside the workspace. Validated before any
+ * AWS call. `env` may name an emulator endpoint (AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL) whose host is accepted too.
+ */
+export function readTemplateInput(value: string, root?: string, env: NodeJS.ProcessEnv = {}): TemplateSource {
+  if (/^https?:\/\//i.test(value)) {
     let url: URL;
     try {
       url = new URL(value);
     } catch {
       throw new InputError(`Input 'template' is not a valid URL: '${printable(value)}'.`);
     }
-    if (!/(^|\.)amazonaws\.com(\.cn)?$/i.test(url.hostname) && !/^s3[.-]/.test(url.hostname)) {
+    const host = url.hostname.toLowerCase();
+    const emulator = endpointHost(env);
+    const onEmulator = !!emulator && (host === emulator || host.endsWith(`.${emulator}`));
+    if (url.protocol !== 'https:' && !onEmulator) {
+      throw new InputError(`Input 'template' URL must use https, got '${printable(url.protocol)}'.`);
+    }
+    if (!isS3Host(host) && !onEmulator) {
       throw new InputError(
-        `Input 'template' URL must point to Amazon S3 (…amazonaws.com), got host '${printable(url.hostname)}'.`,
+        `Input 'template' URL must point to Amazon S3 (s3.amazonaws.com, s3.<region>.amazonaws.com, <bucket>.s3.<region>.amazonaws.com, .amazonaws.com.cn in China), got host '${printable(url.hostname)}'.`,
       );
+    }
+    if (url.username || url.password) {
+      throw new InputError("Input 'template' URL must not carry credentials.");
     }
     return { kind: 'url', url: value };
   }
@@ -134,15 +189,21 @@ export function readTemplateInput(value: string, root?: string): TemplateSource 
   return { kind: 'file', path: abs, body };
 }
 
-/** A template by URL: its parameters from GetTemplateSummary (a read; run it before any mutating call). */
+/** A template by URL or by body: its parameters from GetTemplateSummary (a read; run it before any mutating call). */
 export async function templateSummaryParameters(
   cfn: CloudFormationClient,
-  url: string,
+  template: string | { url: string } | { body: string },
 ): Promise<TemplateParameter[]> {
-  const summary = await cfn.send(new GetTemplateSummaryCommand({ TemplateURL: url }));
+  const source =
+    typeof template === 'string'
+      ? { TemplateURL: template }
+      : 'url' in template
+        ? { TemplateURL: template.url }
+        : { TemplateBody: template.body };
+  const summary = await cfn.send(new GetTemplateSummaryCommand(source));
   return (summary.Parameters ?? []).map((param) => ({
     name: param.ParameterKey as string,
-    noEcho: param.NoEcho === true,
+    noEcho: isNoEcho(param.NoEcho),
     hasDefault: param.DefaultValue !== undefined,
   }));
 }

@@ -10,6 +10,9 @@ import path from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import {
   CloudFormationClient,
+  CreateChangeSetCommand,
+  DeleteChangeSetCommand,
+  DescribeChangeSetCommand,
   DescribeStacksCommand,
   ListChangeSetsCommand,
   type Stack,
@@ -207,5 +210,123 @@ describe('dist/deploy-stack guards', () => {
     expect(error).toMatch(honest);
     expect(error).not.toMatch(/Cleaned up:/);
     expect(run.summary).toMatch(honest);
+  });
+});
+
+describe('dist/deploy-stack P1: guards that could be bypassed hold through the committed bundle', () => {
+  const calls = (action: string) => proxy.calls.filter((call) => call.action === action);
+
+  it('P1: no-execute-changeset: 1 (with every action.yml default passed, as the runner does) plans and never executes', async () => {
+    const name = uniqueName('dist-p1-alias');
+    const run = await deploy({ name, 'no-execute-changeset': '1', 'parameter-overrides': 'ApiToken=p1-alias-token' });
+    expect(errorLines(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(calls('ExecuteChangeSet')).toEqual([]);
+    expect(run.outputs['plan-digest']).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(run.summary).toMatch(/Change set created for review \(not executed\)/);
+    expect((await stackNamed(name))?.StackStatus).toBe('REVIEW_IN_PROGRESS');
+  });
+
+  it('P1: no-fail-on-empty-changeset: 0 fails on an empty change set', async () => {
+    const name = uniqueName('dist-p1-empty');
+    const params = { name, 'parameter-overrides': 'ApiToken=p1-empty-token' };
+    expect((await deploy(params)).code).toBe(0);
+    const again = await deploy({ ...params, 'no-fail-on-empty-changeset': '0' });
+    expect(again.code).toBe(1);
+    expect(errorLines(again)).toEqual([expect.stringMatching(/contains no changes and fail-on-empty-changeset is true/)]);
+  });
+
+  it.each([
+    [{ mode: 'create-and-execute', 'no-execute-changeset': '1' }, /contradict each other/],
+    [{ 'fail-on-empty-changeset': 'false', 'no-fail-on-empty-changeset': '0' }, /contradict each other/],
+  ])('P1: contradicting inputs %j → one error line, exit 1, no AWS call', async (inputs, message) => {
+    const run = await deploy({ name: uniqueName('dist-p1-contra'), ...inputs });
+    expect(run.code).toBe(1);
+    expect(errorLines(run)).toEqual([expect.stringMatching(message)]);
+    expect(proxy.calls).toEqual([]);
+  });
+
+  it('P1: execute-only by a reused change set name runs nothing: the reviewed plan deleted, a destructive one created under its name', async () => {
+    const name = uniqueName('dist-p1-swap');
+    const token = 'ApiToken=p1-swap-token';
+    expect((await deploy({ name, 'parameter-overrides': token })).code).toBe(0);
+    const plan = await deploy({
+      name,
+      mode: 'create-only',
+      'change-set-name': 'reviewed',
+      'parameter-overrides': `${token},Release=v2`,
+    });
+    expect(plan.code).toBe(0);
+    const digest = plan.outputs['plan-digest'] as string;
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    // The swap: the reviewed plan is deleted and a change set that removes a resource takes its name, described
+    // as one of our plans.
+    await cfn.send(new DeleteChangeSetCommand({ ChangeSetName: 'reviewed', StackName: name }));
+    const destructive = fs
+      .readFileSync(path.join(ws, 'demo.yaml'), 'utf8')
+      .replace(/ {2}EnvironmentParameter:\n(?: {4}.*\n)+/, '');
+    await cfn.send(
+      new CreateChangeSetCommand({
+        StackName: name,
+        ChangeSetName: 'reviewed',
+        ChangeSetType: 'UPDATE',
+        TemplateBody: destructive,
+        Parameters: [{ ParameterKey: 'ApiToken', UsePreviousValue: true }],
+        Description: `guarded-deploy plan acme/infra:pr-1 0123456789ab plan-digest=${digest}`,
+      }),
+    );
+    const swapped = await cfn.send(new DescribeChangeSetCommand({ ChangeSetName: 'reviewed', StackName: name }));
+    expect(swapped.Changes?.map((change) => `${change.ResourceChange?.Action} ${change.ResourceChange?.LogicalResourceId}`)).toContain(
+      'Remove EnvironmentParameter',
+    );
+    proxy.calls.splice(0);
+
+    const byName = await deploy({
+      name,
+      mode: 'execute-only',
+      template: '',
+      'execute-change-set-id': 'reviewed',
+      'expected-plan-digest': digest,
+      'allow-destructive': 'true',
+    });
+    expect(byName.code).toBe(1);
+    expect(errorLines(byName)).toEqual([expect.stringMatching(/is not the reviewed plan/)]);
+    expect(calls('ExecuteChangeSet')).toEqual([]);
+
+    const withoutDigest = await deploy({ name, mode: 'execute-only', template: '', 'execute-change-set-id': 'reviewed' });
+    expect(errorLines(withoutDigest)).toEqual([expect.stringMatching(/is a change set name.*expected-plan-digest/)]);
+    expect(calls('ExecuteChangeSet')).toEqual([]);
+    expect((await stackNamed(name))?.StackStatus).toBe('CREATE_COMPLETE');
+  });
+
+  it('P1: execute-only of the reviewed plan by its ARN and digest executes exactly it', async () => {
+    const name = uniqueName('dist-p1-exec');
+    const plan = await deploy({ name, mode: 'create-only', 'parameter-overrides': 'ApiToken=p1-exec-token' });
+    expect(plan.code).toBe(0);
+    const run = await deploy({
+      name,
+      mode: 'execute-only',
+      template: '',
+      'execute-change-set-id': plan.outputs['change-set-id'] as string,
+      'expected-plan-digest': plan.outputs['plan-digest'] as string,
+    });
+    expect(errorLines(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs['plan-digest']).toBe(plan.outputs['plan-digest']);
+    expect(calls('ExecuteChangeSet')).toHaveLength(1);
+    expect(run.outputs['stack-status']).toBe('CREATE_COMPLETE');
+  });
+
+  it('R2: plan then deploy of a new stack: create-only, then create-and-execute of the same name finishes in seconds (polls by stack id)', async () => {
+    const name = uniqueName('dist-plan-deploy');
+    const plan = await deploy({ name, mode: 'create-only', 'parameter-overrides': 'ApiToken=p6-token' });
+    expect(plan.code).toBe(0);
+    const started = Date.now();
+    const run = await deploy({ name, 'parameter-overrides': 'ApiToken=p6-token' });
+    expect(errorLines(run)).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.outputs['stack-status']).toBe('CREATE_COMPLETE');
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });

@@ -99,13 +99,16 @@ describe('deploy-stack against moto', () => {
     expect(plan.result).toBe('planned');
     expect(plan.stackStatus).toBe('REVIEW_IN_PROGRESS');
     expect(await changeSetNames(name)).toEqual([plan.changeSetName]);
+    expect(plan.planDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     const apply = await deployer({
       name,
       mode: 'execute-only',
-      'execute-change-set-id': plan.changeSetId as string,
+      'execute-change-set-id': plan.changeSetName as string,
+      'expected-plan-digest': plan.planDigest as string,
       template: '',
     }).run();
     expect(apply.result).toBe('created');
+    expect(apply.planDigest).toBe(plan.planDigest);
     await expect(
       deployer({
         name,
@@ -114,6 +117,20 @@ describe('deploy-stack against moto', () => {
         template: '',
       }).run(),
     ).rejects.toThrow(/cannot be executed|no longer exists/);
+  });
+
+  it('R2: plan then deploy of a new stack: create-only (REVIEW_IN_PROGRESS), then create-and-execute of the same name polls by stack id → CREATE_COMPLETE in seconds', async () => {
+    const name = uniqueName('it-plan-deploy');
+    const plan = await deployer({ name, mode: 'create-only', 'parameter-overrides': 'ApiToken=t' }).run();
+    expect(plan.result).toBe('planned');
+    expect(plan.stackStatus).toBe('REVIEW_IN_PROGRESS');
+    const started = Date.now();
+    const deployed = await deployer({ name, 'parameter-overrides': 'ApiToken=t' }).run();
+    expect(deployed.result).toBe('created');
+    expect(deployed.stackStatus).toBe('CREATE_COMPLETE');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const stacks = await cfn.send(new DescribeStacksCommand({ StackName: deployed.stackId }));
+    expect(stacks.Stacks?.[0]?.StackStatus).toBe('CREATE_COMPLETE');
   });
 
   it('R2: a stack left in ROLLBACK_COMPLETE fails by default and is recreated with on-rollback-complete: delete', async () => {

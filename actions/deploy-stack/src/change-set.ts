@@ -3,21 +3,16 @@
  * read it. An empty change set is success (M1) and is deleted (awaited) unless asked to keep it.
  */
 import { createHash } from 'node:crypto';
-import {
-  ListChangeSetsCommand,
-  type CreateChangeSetCommandInput,
-  type Stack,
-} from '@aws-sdk/client-cloudformation';
-import {
-  deleteChangeSet,
-  waitForChangeSet,
-  type DescribeChangeSetOutputAll,
-} from '../../../src/cfn/changeset';
-import type { CleanupResult, TrackedChangeSet } from '../../../src/cfn/lifecycle';
+import type { CreateChangeSetCommandInput, Stack } from '@aws-sdk/client-cloudformation';
+import { waitForChangeSet, type DescribeChangeSetOutputAll } from '../../../src/cfn/changeset';
+import { trackChangeSet, type CleanupResult, type TrackedChangeSet } from '../../../src/cfn/lifecycle';
+import { withPlanDigest } from '../../../src/cfn/plan-digest';
 import { buildParameters } from '../../../src/cfn/parameters';
 import { GuardError, InputError } from '../../../src/errors';
+import { planDigestOf } from './gate';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
+import { changeSetDescription, draftDescription } from './plan-record';
 import type { TemplateFacts } from './preflight-inputs';
 import type { StackState } from './stack-state';
 
@@ -39,25 +34,9 @@ export type ChangeSetPlan =
       /** The stack's id from CreateChangeSet (or DescribeStacks): every later poll uses it. */
       stackId: string | undefined;
       description: string;
+      /** P1: the digest of the change set's changes (create-only: also recorded in its description). */
+      digest: string;
     };
-
-/**
- * Change set description: `guarded-deploy plan <scope> <commit>` for create-only plans (scope `pr-<n>` on pull
- * requests, `ref-<branch>` otherwise), `guarded-deploy <commit>` for deploys.
- */
-export function changeSetDescription(mode: string, env: NodeJS.ProcessEnv): string {
-  const commit =
-    env.GITHUB_SHA && /^[0-9a-f]{7,40}$/i.test(env.GITHUB_SHA) ? env.GITHUB_SHA.slice(0, 12) : 'local';
-  if (mode !== 'create-only') return `guarded-deploy ${commit}`;
-  const pr = /^refs\/pull\/(\d+)\//.exec(env.GITHUB_REF ?? '')?.[1];
-  const ref = (env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || '').replace(/[^\w./-]/g, '_').slice(0, 200);
-  const scope = pr ? `pr-${pr}` : ref ? `ref-${ref}` : undefined;
-  return scope ? `guarded-deploy plan ${scope} ${commit}` : `guarded-deploy ${commit}`;
-}
-
-export function planScopeOf(description: string | undefined): string | undefined {
-  return /^guarded-deploy plan (\S+) /.exec(description ?? '')?.[1];
-}
 
 /** TemplateBody inline, TemplateURL as given, or upload a large local body to s3-bucket first. */
 async function templateArgs(
@@ -104,23 +83,25 @@ export async function changeSetRequest(
     IncludeNestedStacks: inputs.includeNestedStacks || undefined,
     DeploymentMode: inputs.deploymentMode,
     OnStackFailure: type === 'CREATE' && inputs.disableRollback ? 'DO_NOTHING' : undefined,
-    Description: changeSetDescription(inputs.mode, deps.env),
+    Description: changeSetDescription(inputs, deps.env),
     ...(await templateArgs(deps, inputs, facts)),
   };
 }
 
-/** Create the change set through its tracker, wait for it by the stack's id, and read every page of it. */
-export async function createPlan(
+/** The change set a request created, once CloudFormation finished it: ready, or empty (M1). Failed → thrown. */
+type Created =
+  | Extract<ChangeSetPlan, { kind: 'empty' }>
+  | { kind: 'ready'; changeSet: DescribeChangeSetOutputAll; stackId: string | undefined };
+
+/** Create one change set through its tracker, wait for it by the stack's id, and read every page of it. */
+async function createAndRead(
   deps: DeployDeps,
   inputs: DeployInputs,
-  facts: TemplateFacts,
   state: StackState,
   tracked: TrackedChangeSet,
-): Promise<ChangeSetPlan> {
-  const { log } = deps;
-  const request = await changeSetRequest(deps, inputs, facts, state);
-  log.info(`Creating ${state.type} change set ${inputs.changeSetName} for stack ${inputs.stackName}.`);
-  log.debug(`CreateChangeSet parameters: ${JSON.stringify(request.Parameters ?? [])}`);
+  request: CreateChangeSetCommandInput,
+): Promise<Created> {
+  const name = request.ChangeSetName as string;
   const created = await tracked.create(request);
   deps.cancel.throwIfCancelled();
   if (created.kind === 'empty') return { kind: 'empty', reason: created.reason, stack: state.stack };
@@ -138,7 +119,7 @@ export async function createPlan(
     let cleanup: CleanupResult;
     if (inputs.noDeleteFailedChangeset) {
       tracked.keep();
-      cleanup = { ok: true, detail: `change set ${inputs.changeSetName} kept (no-delete-failed-changeset)` };
+      cleanup = { ok: true, detail: `change set ${name} kept (no-delete-failed-changeset)` };
     } else cleanup = await tracked.cleanup('it has no changes');
     return {
       kind: 'empty',
@@ -151,60 +132,86 @@ export async function createPlan(
   }
   if (ready.kind === 'failed') {
     if (inputs.noDeleteFailedChangeset) tracked.keep();
-    throw new GuardError(
-      `Change set ${inputs.changeSetName} for stack ${inputs.stackName} failed: ${ready.reason}`,
-    );
+    throw new GuardError(`Change set ${name} for stack ${inputs.stackName} failed: ${ready.reason}`);
   }
-  log.info(`Change set ${inputs.changeSetName} has ${ready.description.Changes.length} change(s).`);
-  return {
-    kind: 'ready',
-    changeSet: ready.description,
-    stackId: stackId ?? ready.description.StackId,
-    description: request.Description as string,
-  };
+  return { kind: 'ready', changeSet: ready.description, stackId: stackId ?? ready.description.StackId };
+}
+
+/** The name of a plan's draft: the plan's name with `-draft` (within CloudFormation's 128 characters). */
+export function draftName(name: string): string {
+  return `${name.slice(0, 128 - '-draft'.length)}-draft`;
 }
 
 /**
- * H1: a new plan for the same pull request (or branch) supersedes the previous ones: delete our earlier
- * AVAILABLE change sets with the same plan scope, so plan change sets do not pile up on the stack.
- * Plans of other pull requests are left alone. Never fails the step. Returns a note, if any.
+ * Create our change set and read it. create-and-execute: one change set, executed right after. create-only
+ * (P1): a change set's description is fixed when it is created, before CloudFormation has computed its
+ * changes, so the plan is made twice: a draft (deleted again) gives the digest of the changes, then the plan
+ * itself is created with that digest in its description and must come out with the same digest (else the
+ * stack or something it reads changed meanwhile, and the plan is refused: run it again).
  */
-export async function deleteSupersededPlans(
+export async function createPlan(
   deps: DeployDeps,
   inputs: DeployInputs,
-  keepId: string,
-  description: string,
-): Promise<string | undefined> {
-  const scope = planScopeOf(description);
-  if (!scope) return undefined;
-  const { stackName } = inputs;
-  try {
-    let token: string | undefined;
-    let pages = 0;
-    const stale: string[] = [];
-    do {
-      const page = await deps.cfn.send(new ListChangeSetsCommand({ StackName: stackName, NextToken: token }));
-      for (const summary of page.Summaries ?? []) {
-        if (
-          summary.ChangeSetId &&
-          summary.ChangeSetId !== keepId &&
-          summary.StackName === stackName &&
-          summary.ExecutionStatus === 'AVAILABLE' &&
-          planScopeOf(summary.Description) === scope
-        ) {
-          stale.push(summary.ChangeSetId);
-        }
-      }
-      token = page.NextToken;
-    } while (token && ++pages < 20);
-    for (const id of stale) await deleteChangeSet(deps.cfn, id, stackName, deps.log);
-    return stale.length
-      ? `Deleted ${stale.length} earlier plan change set(s) of ${scope} superseded by this one.`
-      : undefined;
-  } catch (e) {
-    deps.log.warning(
-      `Could not clean up earlier plan change sets of stack ${stackName}: ${(e as Error).message}`,
+  facts: TemplateFacts,
+  state: StackState,
+  tracked: TrackedChangeSet,
+): Promise<ChangeSetPlan> {
+  const { log } = deps;
+  const request = await changeSetRequest(deps, inputs, facts, state);
+  log.info(`Creating ${state.type} change set ${inputs.changeSetName} for stack ${inputs.stackName}.`);
+  log.debug(`CreateChangeSet parameters: ${JSON.stringify(request.Parameters ?? [])}`);
+  const description = request.Description as string;
+  if (inputs.mode !== 'create-only') {
+    const created = await createAndRead(deps, inputs, state, tracked, request);
+    if (created.kind === 'empty') return created;
+    return ready(
+      deps,
+      inputs,
+      created,
+      description,
+      await planDigestOf(deps.cfn, created.changeSet, inputs.stackName),
     );
-    return undefined;
   }
+
+  const draftTracked = trackChangeSet(deps, inputs.stackName, draftName(inputs.changeSetName));
+  try {
+    const draft = await createAndRead(deps, inputs, state, draftTracked, {
+      ...request,
+      ChangeSetName: draftTracked.name,
+      ClientToken: draftTracked.name,
+      Description: draftDescription(deps.env),
+    });
+    if (draft.kind === 'empty') return draft;
+    const digest = await planDigestOf(deps.cfn, draft.changeSet, inputs.stackName);
+    const sealedDescription = withPlanDigest(description, digest);
+    const sealed = await createAndRead(deps, inputs, state, tracked, {
+      ...request,
+      Description: sealedDescription,
+    });
+    if (sealed.kind === 'empty') return sealed;
+    const sealedDigest = await planDigestOf(deps.cfn, sealed.changeSet, inputs.stackName);
+    if (sealedDigest !== digest) {
+      throw new GuardError(
+        `The plan for stack ${inputs.stackName} changed while it was being recorded (${digest} became ${sealedDigest}): the stack or something the template reads changed meanwhile. Run the plan again.`,
+      );
+    }
+    return ready(deps, inputs, sealed, sealedDescription, digest);
+  } finally {
+    // Deleted (awaited) whatever happened, unless no-delete-failed-changeset kept an empty or failed draft.
+    await draftTracked.cleanup('the plan is recorded under its own name');
+    draftTracked.release();
+  }
+}
+
+function ready(
+  deps: DeployDeps,
+  inputs: DeployInputs,
+  created: Extract<Created, { kind: 'ready' }>,
+  description: string,
+  digest: string,
+): ChangeSetPlan {
+  deps.log.info(
+    `Change set ${inputs.changeSetName} has ${created.changeSet.Changes.length} change(s); plan digest ${digest}.`,
+  );
+  return { kind: 'ready', changeSet: created.changeSet, stackId: created.stackId, description, digest };
 }

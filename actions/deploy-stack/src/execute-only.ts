@@ -1,10 +1,13 @@
 /**
- * execute-only: run exactly the reviewed change set, only if it is still AVAILABLE, belongs to this stack,
- * and the stack has not changed since it was created (P1).
+ * execute-only (P1): run exactly the reviewed change set — resolved to its id, its changes hashed again and
+ * compared with the digest its plan recorded (and with expected-plan-digest), still CREATE_COMPLETE/AVAILABLE,
+ * of this stack, and the stack unchanged since it was created. The destructive gate runs again in run.ts.
  */
 import type { Stack } from '@aws-sdk/client-cloudformation';
 import { describeChangeSetAll, type DescribeChangeSetOutputAll } from '../../../src/cfn/changeset';
+import { recordedPlanDigest } from '../../../src/cfn/plan-digest';
 import { awsErrorName, GuardError } from '../../../src/errors';
+import { planDigestOf } from './gate';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
 import { readStack } from './stack-state';
@@ -64,4 +67,35 @@ export async function checkReviewedChangeSet(
   }
   const type = stack && stack.StackStatus !== 'REVIEW_IN_PROGRESS' ? 'UPDATE' : 'CREATE';
   return { changeSet, stack, type };
+}
+
+/**
+ * P1: the change set is the reviewed plan. Its changes are hashed again (as they are now) and must match the
+ * digest its create-only plan recorded in its description, and expected-plan-digest when given (required for a
+ * change set given by name: a name can be reused by a different change set). Returns the digest.
+ */
+export async function verifyPlanDigest(
+  deps: Pick<DeployDeps, 'cfn'>,
+  inputs: Pick<DeployInputs, 'stackName' | 'expectedPlanDigest' | 'executeChangeSetId'>,
+  changeSet: DescribeChangeSetOutputAll,
+): Promise<string> {
+  const label = `Change set ${changeSet.ChangeSetName ?? inputs.executeChangeSetId} (${changeSet.ChangeSetId})`;
+  const recorded = recordedPlanDigest(changeSet.Description);
+  if (!recorded) {
+    throw new GuardError(
+      `${label} carries no plan digest of guarded-deploy: it was not created by a create-only plan of this action. Create a plan with mode: create-only, review it, then execute that.`,
+    );
+  }
+  const digest = await planDigestOf(deps.cfn, changeSet, inputs.stackName);
+  if (digest !== recorded) {
+    throw new GuardError(
+      `${label} is not the reviewed plan: its changes hash to ${digest}, but its plan recorded ${recorded}. Create a new plan.`,
+    );
+  }
+  if (inputs.expectedPlanDigest && digest !== inputs.expectedPlanDigest) {
+    throw new GuardError(
+      `${label} is not the reviewed plan: its changes hash to ${digest}, but expected-plan-digest is ${inputs.expectedPlanDigest}. Create a new plan and review it.`,
+    );
+  }
+  return digest;
 }

@@ -6,6 +6,7 @@
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { describeChangeSetAll, type DescribeChangeSetOutputAll } from '../../../src/cfn/changeset';
 import type { NoEchoMasking } from '../../../src/cfn/noecho';
+import { planDigest } from '../../../src/cfn/plan-digest';
 import {
   renderPlan as renderSharedPlan,
   runUrlFromEnv,
@@ -59,6 +60,25 @@ export async function collectChangeSets(
   return collected;
 }
 
+/**
+ * P1: the digest of a change set's plan — its changes and, when it was created with nested stacks, theirs.
+ * Whether nested change sets count is the change set's own setting, so a plan and its execute-only agree.
+ */
+export async function planDigestOf(
+  cfn: CloudFormationClient,
+  changeSet: DescribeChangeSetOutputAll,
+  stackName: string,
+): Promise<string> {
+  const sets = await collectChangeSets(cfn, changeSet, stackName, changeSet.IncludeNestedStacks === true);
+  return planDigest(
+    sets.map((set, index) => ({
+      path: [...(set.parentPath ?? []), set.stackName],
+      changes: set.changes,
+      parameters: index === 0 ? changeSet.Parameters : undefined,
+    })),
+  );
+}
+
 export interface PlanContext {
   accountId: string | undefined;
   masking: NoEchoMasking;
@@ -95,19 +115,22 @@ export async function renderPlan(
 }
 
 /**
- * H2: the reason to refuse executing this plan, or undefined. Only create-and-execute refuses: create-only
- * never executes, and execute-only runs a change set that was already reviewed.
+ * H2: the reason to refuse executing this plan, or undefined. create-only never executes; create-and-execute
+ * and execute-only (P1: the reviewed change set is checked again, as it is now) refuse destructive changes that
+ * are neither allowed (allow-destructive) nor allow-listed.
  */
 export function gate(
   inputs: DeployInputs,
   plan: PlanResult,
   changeSet: DescribeChangeSetOutputAll,
 ): string | undefined {
-  if (inputs.mode !== 'create-and-execute') return undefined;
+  if (inputs.mode === 'create-only') return undefined;
   return destructiveRefusal(
     plan,
     inputs.allowDestructive,
     `change set ${changeSet.ChangeSetName} for stack ${inputs.stackName}`,
-    'execute the reviewed change set with mode: execute-only',
+    inputs.mode === 'execute-only'
+      ? ''
+      : 'plan it with mode: create-only and, once reviewed, run execute-only with allow-destructive: true',
   );
 }

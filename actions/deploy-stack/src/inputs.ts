@@ -21,6 +21,7 @@ import {
 import { parseParameterOverrides, parseTags, type ParameterOverride } from '../../../src/cfn/parameters';
 import { readTemplateInput, type TemplateSource } from '../../../src/cfn/template';
 import { uniqueChangeSetName } from '../../../src/cfn/names';
+import { normalisePlanDigest } from '../../../src/cfn/plan-digest';
 
 /** Every input in action.yml (a test keeps the two in step). */
 export const INPUTS = [
@@ -57,6 +58,7 @@ export const INPUTS = [
   'environment',
   'no-execute-changeset',
   'no-fail-on-empty-changeset',
+  'expected-plan-digest',
 ] as const;
 
 export const OUTPUTS = [
@@ -69,6 +71,7 @@ export const OUTPUTS = [
   'outputs',
   'destructive-changes',
   'plan-markdown',
+  'plan-digest',
 ] as const;
 
 export const MODES = ['create-and-execute', 'create-only', 'execute-only'] as const;
@@ -89,6 +92,8 @@ export interface DeployInputs {
   notificationArns: string[];
   changeSetName: string;
   executeChangeSetId?: string;
+  /** P1: the digest of the reviewed plan (`sha256:<hex>`); required when execute-change-set-id is a name. */
+  expectedPlanDigest?: string;
   s3Bucket?: string;
   s3Prefix: string;
   failOnEmptyChangeset: boolean;
@@ -119,33 +124,100 @@ export function defaultChangeSetName(stack: string, env: NodeJS.ProcessEnv, now:
   return uniqueChangeSetName(stack, env, now);
 }
 
+/** An optional boolean input, undefined when it is not given. */
+function givenBool(get: InputGetter, name: string): boolean | undefined {
+  return optional(get, name) === undefined ? undefined : bool(get, name, false);
+}
+
+/**
+ * P1: the mode, from `mode` or the deprecated `no-execute-changeset` (aws-cloudformation-github-deploy v1).
+ * `mode` has no default in action.yml (the runner passes every default, so a default would always win over the
+ * alias): create-and-execute unless either asks otherwise. A combination that contradicts itself is refused.
+ */
+export function resolveMode(get: InputGetter): Mode {
+  const mode =
+    optional(get, 'mode') === undefined ? undefined : oneOf(get, 'mode', MODES, 'create-and-execute');
+  const noExecute = givenBool(get, 'no-execute-changeset');
+  if (mode === undefined) return noExecute ? 'create-only' : 'create-and-execute';
+  if (noExecute === true && mode !== 'create-only') {
+    throw new InputError(
+      `Inputs 'mode: ${mode}' and 'no-execute-changeset: true' contradict each other: no-execute-changeset means mode: create-only. Set only mode.`,
+    );
+  }
+  if (noExecute === false && mode === 'create-only') {
+    throw new InputError(
+      "Inputs 'mode: create-only' and 'no-execute-changeset: false' contradict each other: create-only never executes. Set only mode.",
+    );
+  }
+  return mode;
+}
+
+/**
+ * M1: fail-on-empty-changeset, or the deprecated `no-fail-on-empty-changeset` (its opposite). Neither has a
+ * default in action.yml; the effective default is false (an empty change set is success). Both given with
+ * contradicting meanings → refused.
+ */
+export function resolveFailOnEmpty(get: InputGetter): boolean {
+  const failOnEmpty = givenBool(get, 'fail-on-empty-changeset');
+  const noFailOnEmpty = givenBool(get, 'no-fail-on-empty-changeset');
+  if (failOnEmpty !== undefined && noFailOnEmpty !== undefined && failOnEmpty === noFailOnEmpty) {
+    throw new InputError(
+      `Inputs 'fail-on-empty-changeset: ${failOnEmpty}' and 'no-fail-on-empty-changeset: ${noFailOnEmpty}' contradict each other. Set only fail-on-empty-changeset.`,
+    );
+  }
+  return failOnEmpty ?? (noFailOnEmpty === undefined ? false : !noFailOnEmpty);
+}
+
+/** P1: execute-change-set-id and expected-plan-digest (a change set given by name needs the digest). */
+function reviewedChangeSetInputs(
+  get: InputGetter,
+  mode: Mode,
+): Pick<DeployInputs, 'executeChangeSetId' | 'expectedPlanDigest'> {
+  const executeChangeSetId = optional(get, 'execute-change-set-id');
+  const digestText = optional(get, 'expected-plan-digest');
+  if (mode !== 'execute-only') {
+    if (executeChangeSetId)
+      throw new InputError("Input 'execute-change-set-id' is only used with mode: execute-only.");
+    if (digestText)
+      throw new InputError("Input 'expected-plan-digest' is only used with mode: execute-only.");
+    return {};
+  }
+  if (!executeChangeSetId)
+    throw new InputError("Input 'execute-change-set-id' is required with mode: execute-only.");
+  const byArn = CHANGE_SET_ARN.test(executeChangeSetId);
+  if (!byArn && !CHANGE_SET_NAME.test(executeChangeSetId)) {
+    throw new InputError(
+      `Input 'execute-change-set-id' must be a change set ARN or name, got '${printable(executeChangeSetId)}'.`,
+    );
+  }
+  const expectedPlanDigest = digestText === undefined ? undefined : normalisePlanDigest(digestText);
+  if (digestText !== undefined && !expectedPlanDigest) {
+    throw new InputError(
+      "Input 'expected-plan-digest' must be sha256:<64 hex digits> (the plan-digest output of the plan).",
+    );
+  }
+  if (!byArn && !expectedPlanDigest) {
+    throw new InputError(
+      "Input 'execute-change-set-id' is a change set name, which a different change set can take over: give the change set's ARN (the plan's change-set-id output), or set expected-plan-digest to the reviewed plan's plan-digest.",
+    );
+  }
+  return { executeChangeSetId, expectedPlanDigest };
+}
+
 /** Parse and validate every input. Throws InputError before any AWS call (L1). */
 export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: number): DeployInputs {
-  // Deprecated aliases from aws-actions/aws-cloudformation-github-deploy v1 ("1"/"0").
-  const legacyNoExecute = bool(get, 'no-execute-changeset', false);
-  let mode = oneOf(get, 'mode', MODES, 'create-and-execute');
-  if (legacyNoExecute && optional(get, 'mode') === undefined) mode = 'create-only';
+  const mode = resolveMode(get);
+  const failOnEmpty = resolveFailOnEmpty(get);
 
   const stackName = validateStackName(optional(get, 'name') ?? '', 'name');
   const region = validateRegion(optional(get, 'aws-region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
   const root = workspaceRoot(env);
 
   const templateValue = optional(get, 'template');
-  const executeChangeSetId = optional(get, 'execute-change-set-id');
-  if (mode === 'execute-only') {
-    if (!executeChangeSetId)
-      throw new InputError("Input 'execute-change-set-id' is required with mode: execute-only.");
-    if (!CHANGE_SET_ARN.test(executeChangeSetId) && !CHANGE_SET_NAME.test(executeChangeSetId)) {
-      throw new InputError(
-        `Input 'execute-change-set-id' must be a change set ARN or name, got '${printable(executeChangeSetId)}'.`,
-      );
-    }
-  } else {
-    if (!templateValue) throw new InputError(`Input 'template' is required with mode: ${mode}.`);
-    if (executeChangeSetId)
-      throw new InputError("Input 'execute-change-set-id' is only used with mode: execute-only.");
-  }
-  const template = templateValue ? readTemplateInput(templateValue, root) : undefined;
+  const reviewed = reviewedChangeSetInputs(get, mode);
+  if (mode !== 'execute-only' && !templateValue)
+    throw new InputError(`Input 'template' is required with mode: ${mode}.`);
+  const template = templateValue ? readTemplateInput(templateValue, root, env) : undefined;
 
   const capabilities = list(get, 'capabilities', true);
   const caps = (optional(get, 'capabilities') === undefined ? ['CAPABILITY_IAM'] : capabilities).map(
@@ -202,13 +274,6 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: numbe
   const allowList = destructiveAllowList(get);
   const environment = environmentLabel(get);
 
-  const failOnEmpty =
-    optional(get, 'fail-on-empty-changeset') !== undefined
-      ? bool(get, 'fail-on-empty-changeset', false)
-      : optional(get, 'no-fail-on-empty-changeset') !== undefined
-        ? !bool(get, 'no-fail-on-empty-changeset', true)
-        : false;
-
   const parsed: DeployInputs = {
     mode,
     stackName,
@@ -227,7 +292,7 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: numbe
     timeoutInMinutes: int(get, 'timeout-in-minutes', undefined, 1, 43200),
     notificationArns,
     changeSetName,
-    executeChangeSetId,
+    ...reviewed,
     s3Bucket,
     s3Prefix,
     failOnEmptyChangeset: failOnEmpty,

@@ -41,6 +41,8 @@ export interface DeployOutcome {
   preflight?: PreflightResult;
   /** The rendered plan (H2), when a change set was read. */
   plan?: PlanResult;
+  /** P1: the digest of the change set's changes (`sha256:<hex>`), when a change set was read. */
+  planDigest?: string;
   notes: string[];
   /** What the change-set cleanup did (on failure, cancellation or an empty change set). */
   cleanup?: CleanupResult;

@@ -30,6 +30,7 @@ export function stepOutputs(outcome: DeployOutcome, comment: string): Record<str
     outputs: JSON.stringify(outcome.outputs),
     'destructive-changes': String(outcome.plan?.destructive.length ?? 0),
     'plan-markdown': comment,
+    'plan-digest': outcome.planDigest ?? '',
   });
 }
 
@@ -75,10 +76,16 @@ export function resultBlock(inputs: DeployInputs, outcome: DeployOutcome): strin
       'The change set changes no resources, only stack-level settings (parameters, tags, outputs or notification ARNs).',
     );
   }
+  if (outcome.planDigest) {
+    lines.push(
+      '',
+      `Plan digest (P1): \`${outcome.planDigest}\` — change set id \`${outcome.changeSetId ?? ''}\`.`,
+    );
+  }
   if (outcome.result === 'planned' && outcome.changeSetId) {
     lines.push(
       '',
-      `To execute exactly this reviewed plan: \`mode: execute-only\` with \`execute-change-set-id: ${outcome.changeSetId}\`.`,
+      `To execute exactly this reviewed plan: \`mode: execute-only\` with \`execute-change-set-id: ${outcome.changeSetId}\` and \`expected-plan-digest: ${outcome.planDigest ?? ''}\`.`,
     );
   }
   if (outcome.preflight && outcome.preflight.missing.length) {

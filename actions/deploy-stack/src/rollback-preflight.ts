@@ -9,7 +9,7 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import type { S3Ops } from './aws-extra';
-import { awsErrorName, GuardError } from '../../../src/errors';
+import { awsErrorName, errorMessage, GuardError } from '../../../src/errors';
 import { parseTemplate } from '../../../src/cfn/template';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
@@ -30,6 +30,8 @@ export interface PreflightResult {
   present: ArtifactRef[];
   missing: ArtifactRef[];
   notChecked: ArtifactRef[];
+  /** The deployed template could not be parsed (why): nothing was checked. */
+  unparsed?: string;
 }
 
 export interface ResolveContext {
@@ -226,7 +228,13 @@ export async function rollbackPreflight(
     new GetTemplateCommand({ StackName: stackId ?? stackName, TemplateStage: 'Original' }),
   );
   const body = deployed.TemplateBody ?? '';
-  const template = typeof body === 'string' ? parseTemplate(body) : (body as Record<string, unknown>);
+  let template: Record<string, unknown>;
+  try {
+    template = typeof body === 'string' ? parseTemplate(body) : (body as Record<string, unknown>);
+  } catch (error) {
+    // CloudFormation accepted it (YAML 1.1 reads more than our YAML 1.2 parser): not checked, never a block.
+    return { present: [], missing: [], notChecked: [], unparsed: errorMessage(error) };
+  }
   const params: Record<string, string | undefined> = {};
   for (const param of stackParams)
     if (param.ParameterKey) params[param.ParameterKey] = param.ResolvedValue ?? param.ParameterValue;
@@ -289,6 +297,12 @@ export async function runRollbackPreflight(
     },
     stack.StackId,
   );
+  if (result.unparsed) {
+    log.warning(
+      `Rollback preflight (R1): not checked — the deployed template of stack ${inputs.stackName} could not be parsed (${result.unparsed}), so the S3 artifacts a rollback needs were not checked.`,
+    );
+    return result;
+  }
   const total = result.present.length + result.missing.length + result.notChecked.length;
   if (total === 0) {
     log.info('Rollback preflight: the deployed template references no S3 artifacts.');

@@ -16,13 +16,14 @@ import { errorMessage, GuardError } from '../../../src/errors';
 import type { PlanResult } from '../../../src/plan';
 import type { Runtime } from '../../../src/runtime';
 import { accountGuard } from './account';
-import { createPlan, deleteSupersededPlans, type ChangeSetPlan } from './change-set';
+import { createPlan, type ChangeSetPlan } from './change-set';
 import { execute, ExecutionFailed } from './execute';
-import { checkReviewedChangeSet, readReviewedChangeSet } from './execute-only';
+import { checkReviewedChangeSet, readReviewedChangeSet, verifyPlanDigest } from './execute-only';
 import { gate, renderPlan } from './gate';
 import { parseInputs, type DeployInputs } from './inputs';
 import { accountOf, outputsOf, type DeployDeps, type DeployOutcome, type DeployResult } from './outcome';
-import { preflightInputs, templateFacts, type TemplateFacts } from './preflight-inputs';
+import { deleteSupersededPlans } from './plan-record';
+import { preflightInputs, templateFacts, unparsedNote, type TemplateFacts } from './preflight-inputs';
 import { publish, type Published } from './publish';
 import { runRollbackPreflight, type PreflightResult } from './rollback-preflight';
 import { readStack, resolveStackState, type StackState } from './stack-state';
@@ -55,6 +56,8 @@ interface Known {
   stackId?: string;
   preflight?: PreflightResult;
   plan?: PlanResult;
+  /** P1: the digest of the change set's changes (the plan's, or the reviewed one's verified digest). */
+  planDigest?: string;
   notes: string[];
 }
 
@@ -88,9 +91,11 @@ export async function deployStack(rt: Runtime): Promise<DeployRun> {
   const tracked =
     inputs.mode === 'execute-only' ? undefined : trackChangeSet(deps, inputs.stackName, inputs.changeSetName);
   try {
-    const facts = await templateFacts(deps.cfn, inputs, preflightInputs(inputs));
+    const facts = await templateFacts(deps, inputs, preflightInputs(inputs));
     // C3: NoEcho values are registered before the first log line.
     const masking = maskNoEchoOverrides(rt.out, facts.parameters, inputs.parameterOverrides);
+    const unparsed = unparsedNote(facts);
+    if (unparsed) deps.log.info(unparsed);
     known.accountId = await accountGuard(deps, inputs);
     const outcome = tracked
       ? await deployTemplate(deps, inputs, { facts, masking, known, tracked })
@@ -125,6 +130,7 @@ async function deployTemplate(
   if (plan.kind === 'empty') return noChanges(deps, inputs, known, plan);
   known.changeSet = plan.changeSet;
   known.stackId = plan.stackId;
+  known.planDigest = plan.digest;
   known.accountId ??= accountOf(plan.stackId);
   if (state.stack && inputs.rollbackPreflight !== 'off')
     known.preflight = await runRollbackPreflight(deps, inputs, state.stack, known.accountId);
@@ -153,7 +159,10 @@ async function deployTemplate(
   return finished(deps, inputs, known, stack, state.type);
 }
 
-/** execute-only: the reviewed change set, after every check (no refusal: the review already happened). */
+/**
+ * execute-only (P1): the reviewed change set, resolved to its id, after every check — its digest (recorded and
+ * expected), its status, the stack unchanged, and the destructive gate as in create-and-execute.
+ */
 async function executeReviewed(
   deps: DeployDeps,
   inputs: DeployInputs,
@@ -164,9 +173,15 @@ async function executeReviewed(
   const reviewed = await checkReviewedChangeSet(deps, inputs, known.changeSet);
   known.state = { stack: reviewed.stack, type: reviewed.type, notes: [] };
   known.stackId = reviewed.changeSet.StackId ?? reviewed.stack?.StackId;
+  known.planDigest = await verifyPlanDigest(deps, inputs, reviewed.changeSet);
+  deps.log.info(
+    `Change set ${reviewed.changeSet.ChangeSetId} is the reviewed plan (digest ${known.planDigest}).`,
+  );
   if (reviewed.stack && reviewed.type === 'UPDATE' && inputs.rollbackPreflight !== 'off')
     known.preflight = await runRollbackPreflight(deps, inputs, reviewed.stack, known.accountId);
   known.plan = await renderPlan(deps, inputs, reviewed.changeSet, { accountId: known.accountId, masking });
+  const refusal = gate(inputs, known.plan, reviewed.changeSet);
+  if (refusal) throw new Refused(refusal);
   const stack = await execute(deps, inputs, {
     changeSetId: reviewed.changeSet.ChangeSetId as string,
     type: reviewed.type,
@@ -197,6 +212,7 @@ function changeSetPart(
     accountId: known.accountId ?? accountOf(known.stackId ?? known.state?.stack?.StackId),
     preflight: known.preflight,
     plan: known.plan,
+    planDigest: known.planDigest,
     notes: known.notes,
   };
 }

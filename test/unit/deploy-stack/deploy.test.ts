@@ -21,6 +21,7 @@ import { CancelledError, TimeoutError } from '../../../src/errors';
 import {
   ACCOUNT,
   CS_ID,
+  DRAFT_ID,
   SECRET,
   STACK,
   STACK_ID,
@@ -263,7 +264,10 @@ describe('create and update', () => {
     expect(r.result).toBe('planned');
     expect(r.changeSetId).toBe(CS_ID);
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
-    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+    // Only the plan's draft is deleted (P1: it gave the digest the plan records); the plan is kept.
+    expect(cfnMock.commandCalls(DeleteChangeSetCommand).map((c) => c.args[0].input.ChangeSetName)).toEqual([
+      DRAFT_ID,
+    ]);
   });
 
   it('a template over 51,200 bytes is uploaded to s3-bucket and passed by URL', async () => {
@@ -811,58 +815,91 @@ describe('execute-only', () => {
 });
 
 describe('H1: plan change sets do not pile up', () => {
-  it('a new create-only plan deletes the earlier AVAILABLE plans of the same PR, and nothing else', async () => {
-    const env = { GITHUB_REF: 'refs/pull/7/merge', GITHUB_SHA: 'abcdef1234567890' };
+  const prEnv = {
+    GITHUB_REF: 'refs/pull/7/merge',
+    GITHUB_SHA: 'abcdef1234567890',
+    GITHUB_REPOSITORY: 'acme/infra',
+  };
+  const summary = (id: string, description: string, extra: object = {}) => ({
+    ChangeSetId: `arn:aws:cloudformation:us-east-1:111122223333:changeSet/${id}/1`,
+    ChangeSetName: id,
+    StackName: STACK,
+    ExecutionStatus: 'AVAILABLE' as const,
+    Status: 'CREATE_COMPLETE' as const,
+    Description: description,
+    ...extra,
+  });
+  const deletedIds = () =>
+    cfnMock
+      .commandCalls(DeleteChangeSetCommand)
+      .map((c) => c.args[0].input.ChangeSetName)
+      .filter((id) => id !== DRAFT_ID);
+
+  it('a new create-only plan deletes the earlier AVAILABLE plans of the same repository and PR, and nothing else', async () => {
     updateFlow();
-    const summary = (id: string, description: string, extra: object = {}) => ({
-      ChangeSetId: `arn:aws:cloudformation:us-east-1:111122223333:changeSet/${id}/1`,
-      ChangeSetName: id,
-      StackName: STACK,
-      ExecutionStatus: 'AVAILABLE' as const,
-      Status: 'CREATE_COMPLETE' as const,
-      Description: description,
-      ...extra,
-    });
     cfnMock
       .on(ListChangeSetsCommand)
       .resolvesOnce({
         Summaries: [
-          { ...summary('ours', 'guarded-deploy plan pr-7 abcdef123456'), ChangeSetId: CS_ID },
-          summary('old-pr7', 'guarded-deploy plan pr-7 0123456789ab'),
-          summary('other-pr', 'guarded-deploy plan pr-8 0123456789ab'),
+          { ...summary('ours', 'guarded-deploy plan acme/infra:pr-7 abcdef123456'), ChangeSetId: CS_ID },
+          summary(
+            'old-pr7',
+            'guarded-deploy plan acme/infra:pr-7 0123456789ab plan-digest=sha256:' + 'a'.repeat(64),
+          ),
+          summary('other-pr', 'guarded-deploy plan acme/infra:pr-8 0123456789ab'),
         ],
         NextToken: 'p2',
       })
       .resolves({
         Summaries: [
-          summary('older-pr7', 'guarded-deploy plan pr-7 fedcba987654'),
-          summary('executed-pr7', 'guarded-deploy plan pr-7 fedcba987654', {
+          summary('older-pr7', 'guarded-deploy plan acme/infra:pr-7 fedcba987654'),
+          summary('executed-pr7', 'guarded-deploy plan acme/infra:pr-7 fedcba987654', {
             ExecutionStatus: 'EXECUTE_COMPLETE',
           }),
           summary('someone-else', 'manual change set'),
-          summary('other-stack-pr7', 'guarded-deploy plan pr-7 fedcba987654', { StackName: 'another-stack' }),
+          summary('other-stack-pr7', 'guarded-deploy plan acme/infra:pr-7 fedcba987654', {
+            StackName: 'another-stack',
+          }),
         ],
       });
-    const { run } = setup({ mode: 'create-only' }, undefined, { env });
+    const { run } = setup({ mode: 'create-only' }, undefined, { env: prEnv });
     const r = await run();
-    expect(cfnMock.commandCalls(CreateChangeSetCommand)[0]!.args[0].input.Description).toBe(
-      'guarded-deploy plan pr-7 abcdef123456',
+    const sealed = cfnMock.commandCalls(CreateChangeSetCommand)[1]!.args[0].input.Description;
+    expect(sealed).toMatch(
+      /^guarded-deploy plan acme\/infra:pr-7 abcdef123456 plan-digest=sha256:[0-9a-f]{64}$/,
     );
-    const deleted = cfnMock.commandCalls(DeleteChangeSetCommand).map((c) => c.args[0].input.ChangeSetName);
-    expect(deleted).toEqual([
+    expect(deletedIds()).toEqual([
       'arn:aws:cloudformation:us-east-1:111122223333:changeSet/old-pr7/1',
       'arn:aws:cloudformation:us-east-1:111122223333:changeSet/older-pr7/1',
     ]);
-    expect(r.notes.join('\n')).toMatch(/Deleted 2 earlier plan change set\(s\) of pr-7/);
+    expect(r.notes.join('\n')).toMatch(/Deleted 2 earlier plan change set\(s\) of acme\/infra:pr-7/);
+  });
+
+  it("H1: another repository's plan for the same PR number, another environment's, and an old-format plan survive", async () => {
+    updateFlow();
+    cfnMock.on(ListChangeSetsCommand).resolves({
+      Summaries: [
+        summary('other-repo-pr7', 'guarded-deploy plan other/repo:pr-7:staging 0123456789ab'),
+        summary('other-env-pr7', 'guarded-deploy plan acme/infra:pr-7:prod 0123456789ab'),
+        summary('no-env-pr7', 'guarded-deploy plan acme/infra:pr-7 0123456789ab'),
+        summary('old-format-pr7', 'guarded-deploy plan pr-7 0123456789ab'),
+        summary('same-scope', 'guarded-deploy plan acme/infra:pr-7:staging 0123456789ab'),
+      ],
+    });
+    const { run } = setup({ mode: 'create-only', environment: 'staging' }, undefined, { env: prEnv });
+    await run();
+    expect(cfnMock.commandCalls(CreateChangeSetCommand)[1]!.args[0].input.Description).toMatch(
+      /^guarded-deploy plan acme\/infra:pr-7:staging abcdef123456 plan-digest=/,
+    );
+    expect(deletedIds()).toEqual(['arn:aws:cloudformation:us-east-1:111122223333:changeSet/same-scope/1']);
   });
 
   it('a failing cleanup is a warning; the plan still succeeds', async () => {
-    const env = { GITHUB_REF: 'refs/pull/7/merge' };
     updateFlow();
     cfnMock
       .on(ListChangeSetsCommand)
       .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDenied' }));
-    const { run, warnings } = setup({ mode: 'create-only' }, undefined, { env });
+    const { run, warnings } = setup({ mode: 'create-only' }, undefined, { env: prEnv });
     await expect(run()).resolves.toMatchObject({ result: 'planned' });
     expect(warnings().join('\n')).toMatch(/Could not clean up earlier plan change sets/);
   });

@@ -6,6 +6,7 @@ import {
   type Change,
   CloudFormationClient,
   CreateChangeSetCommand,
+  type CreateChangeSetCommandInput,
   DeleteChangeSetCommand,
   DescribeChangeSetCommand,
   DescribeStackEventsCommand,
@@ -17,7 +18,10 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { S3Client } from '@aws-sdk/client-s3';
 import { STSClient } from '@aws-sdk/client-sts';
+import { afterEach, beforeEach } from '@jest/globals';
+import { runAction } from '../../../src/entry';
 import { parseInputs } from '../../../actions/deploy-stack/src/inputs';
+import { planDigest } from '../../../src/cfn/plan-digest';
 import { deployStack, runWith, type DeployRun } from '../../../actions/deploy-stack/src/run';
 import type { DeployOutcome } from '../../../actions/deploy-stack/src/outcome';
 import { fakeRuntime, type FakeRuntime, type FakeRuntimeOptions } from '../../helpers/runtime';
@@ -26,6 +30,8 @@ export const ACCOUNT = '111122223333';
 export const STACK = 'app-stack';
 export const STACK_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${STACK}/0b1c2d3e-0000-4000-8000-000000000001`;
 export const CS_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/${STACK}-42-1/0b1c2d3e-0000-4000-8000-0000000000cc`;
+/** The draft a create-only plan creates first (to learn its digest) and deletes again. */
+export const DRAFT_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/${STACK}-42-1-draft/0b1c2d3e-0000-4000-8000-0000000000dd`;
 export const SECRET = 'Sup3r-S3cret-Value!';
 
 export const TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
@@ -181,8 +187,17 @@ export function executionMocks(pre: Stack[], finalStatus = 'UPDATE_COMPLETE'): v
   });
 }
 
-/** A change set in CREATE_COMPLETE / AVAILABLE, shaped like DescribeChangeSet output. */
-export function readyChangeSet(changes: Change[]) {
+/** The digest a plan of `changes` (of stack STACK, no nested stacks) records. */
+export function digestOf(changes: Change[]): string {
+  return planDigest([{ path: [STACK], changes }]);
+}
+
+/**
+ * A change set in CREATE_COMPLETE / AVAILABLE, shaped like DescribeChangeSet output, described as a create-only
+ * plan of this action that recorded the digest of `changes` (`recorded` overrides it; null: no digest).
+ */
+export function readyChangeSet(changes: Change[], recorded?: string | null) {
+  const digest = recorded === undefined ? digestOf(changes) : recorded;
   return {
     ChangeSetId: CS_ID,
     ChangeSetName: `${STACK}-42-1`,
@@ -192,6 +207,7 @@ export function readyChangeSet(changes: Change[]) {
     ExecutionStatus: 'AVAILABLE' as const,
     Changes: changes,
     CreationTime: new Date('2026-06-01T00:00:00Z'),
+    Description: `guarded-deploy plan acme/infra:pr-7 abcdef123456${digest === null ? '' : ` plan-digest=${digest}`}`,
   };
 }
 
@@ -230,15 +246,27 @@ export function passwordChange(afterValue: string): Change {
 
 /**
  * The calls around a change set of our own: CreateChangeSet answers `created` (by default the id only, so
- * the stack id comes from DescribeStacks), DescribeChangeSet a ready change set holding `changes`, and
- * GetTemplate (the rollback preflight) and DescribeStackEvents answer empty.
+ * the stack id comes from DescribeStacks) — DRAFT_ID for a plan's draft — and DescribeChangeSet a ready change
+ * set holding `changes` with the id and description it was created with; GetTemplate (the rollback preflight)
+ * and DescribeStackEvents answer empty.
  */
 export function changeSetMocks(
   changes: Change[] = [addQueue],
   created: { Id: string; StackId?: string } = { Id: CS_ID },
 ): void {
-  cfnMock.on(CreateChangeSetCommand).resolves(created);
-  cfnMock.on(DescribeChangeSetCommand).resolves(readyChangeSet(changes));
+  const described = new Map<string, { ChangeSetId: string; ChangeSetName: string; Description?: string }>();
+  cfnMock.on(CreateChangeSetCommand).callsFake((input: CreateChangeSetCommandInput) => {
+    const name = input.ChangeSetName as string;
+    const id = name.endsWith('-draft') ? DRAFT_ID : created.Id;
+    const record = { ChangeSetId: id, ChangeSetName: name, Description: input.Description };
+    described.set(id, record);
+    described.set(name, record);
+    return { ...created, Id: id };
+  });
+  cfnMock.on(DescribeChangeSetCommand).callsFake((input: { ChangeSetName?: string }) => ({
+    ...readyChangeSet(changes),
+    ...described.get(input.ChangeSetName ?? ''),
+  }));
   cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
   cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
 }
@@ -266,4 +294,18 @@ export function stackEvent(
     ResourceStatus: status as StackEvent['ResourceStatus'],
     ...(resource.reason === undefined ? {} : { ResourceStatusReason: resource.reason }),
   };
+}
+
+/** Run as main.ts does (runAction): the ::error:: lines written. */
+export async function entryErrors(s: Setup): Promise<string[]> {
+  await runAction(s.rt, runWith);
+  return s.rt.sink.commands.filter((c) => c.name === 'error').map((c) => c.message);
+}
+
+/** Every test starts with fresh mocks, and the exit code runAction sets is cleared after it. */
+export function freshMocksEachTest(): void {
+  beforeEach(() => resetMocks());
+  afterEach(() => {
+    process.exitCode = undefined;
+  });
 }

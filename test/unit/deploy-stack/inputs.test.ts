@@ -77,7 +77,7 @@ describe('L1: every input is validated before any AWS call', () => {
     ['bad S3 bucket', { 's3-bucket': 'Bad_Bucket' }, /valid bucket name/, undefined],
     ['S3 prefix with ..', { 's3-bucket': 'ok-bucket', 's3-prefix': 'a/../b' }, /s3-prefix/, undefined],
     ['bad deployment mode', { 'deployment-mode': 'FORCE' }, /REVERT_DRIFT/, undefined],
-    ['parameter without =', { 'parameter-overrides': 'JustAKey' }, /expected Key=Value/, undefined],
+    ['parameter without =', { 'parameter-overrides': 'JustAKey' }, /entry 1 is not Key=Value/, undefined],
     ['unterminated quote', { 'parameter-overrides': 'A="x,y' }, /unterminated/, undefined],
     ['duplicate parameter', { 'parameter-overrides': 'A=1,A=2' }, /given twice/, undefined],
     [

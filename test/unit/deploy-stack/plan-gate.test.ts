@@ -12,6 +12,7 @@ import {
 import { createOctokit } from '../../../src/pr-comment';
 import {
   CS_ID,
+  DRAFT_ID,
   SECRET,
   STACK,
   addQueue,
@@ -109,17 +110,50 @@ describe('H2: destructive-change gate', () => {
     const { run } = gated({ mode: 'create-only' });
     const outcome = await run();
     expect(outcome).toMatchObject({ result: 'planned' });
-    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+    // Only the plan's draft is deleted; the plan under review is kept.
+    expect(cfnMock.commandCalls(DeleteChangeSetCommand).map((c) => c.args[0].input.ChangeSetName)).toEqual([
+      DRAFT_ID,
+    ]);
     expect(outcome.plan?.markdown).toMatch(/Database/);
     expect(outcome.plan?.markdown.split('\n')[0]).toMatch(/1 to replace/);
   });
 
-  it('H2: execute-only executes the reviewed destructive change set', async () => {
+  it('P1: execute-only runs the destructive gate again: refused without allow-destructive, executed with it', async () => {
     changeSetMocks([replaceDb]);
     executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
-    const { run } = gated({ mode: 'execute-only', 'execute-change-set-id': CS_ID, template: '' });
-    await expect(run()).resolves.toMatchObject({ result: 'updated' });
+    const refused = await gated({
+      mode: 'execute-only',
+      'execute-change-set-id': CS_ID,
+      template: '',
+    }).deploy();
+    expect(String(refused.error)).toMatch(
+      /Refusing to execute change set .*Database \(AWS::RDS::DBInstance\) Replace/,
+    );
+    expect(refused.outcome.result).toBe('refused');
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+    // Not ours to delete: the reviewed change set stays.
+    expect(cfnMock).not.toHaveReceivedCommand(DeleteChangeSetCommand);
+
+    const allowed = gated({
+      mode: 'execute-only',
+      'execute-change-set-id': CS_ID,
+      template: '',
+      'allow-destructive': 'true',
+    });
+    await expect(allowed.run()).resolves.toMatchObject({ result: 'updated' });
     expect(cfnMock).toHaveReceivedCommandWith(ExecuteChangeSetCommand, { ChangeSetName: CS_ID });
+  });
+
+  it('P1: execute-only: a destructive change covered by destructive-allow-list is executed', async () => {
+    changeSetMocks([replaceDb]);
+    executionMocks([stack('UPDATE_COMPLETE', { LastUpdatedTime: new Date('2026-05-01T00:00:00Z') })]);
+    const { run } = gated({
+      mode: 'execute-only',
+      'execute-change-set-id': CS_ID,
+      template: '',
+      'destructive-allow-list': 'Database',
+    });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
   });
 
   it('nested stacks: child change sets are read and shown under their parent', async () => {

@@ -3,12 +3,26 @@
  * outputs, the job summary — on success and on failure, also with debug on.
  */
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { CreateChangeSetCommand, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CreateChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  type Change,
+} from '@aws-sdk/client-cloudformation';
 import { runAction } from '../../../src/entry';
 import { secretForms } from '../../../src/secrets';
 import { runWith } from '../../../actions/deploy-stack/src/run';
 import { findLeak } from '../../helpers/leaks';
-import { cfnMock, changeSetMocks, passwordChange, resetMocks, setup, stack } from './harness';
+import {
+  cfnMock,
+  changeSetMocks,
+  passwordChange,
+  resetMocks,
+  setup,
+  stack,
+  stackEvent,
+  updateFlow,
+} from './harness';
 
 /** A secret with characters that change under JSON, URL, HTML and Markdown escaping. */
 const TRICKY = 'p@ss "w0rd" <&> /+= tail';
@@ -81,5 +95,83 @@ describe('C3: the NoEcho value never appears in anything written, in any form', 
     expect(s.rt.sink.summaries.join('\n')).toMatch(/Parameter value/);
     expect(exposed(everythingWritten(s))).toEqual([]);
     expect(findLeak(everythingWritten(s), TRICKY)).toBeUndefined();
+  });
+});
+
+describe('C3: before/after values in the plan that contain a NoEcho value are redacted', () => {
+  /** A property change whose before/after values carry the secret `form`, not caused by the parameter. */
+  function embedded(name: string, before: string, after: string): Change {
+    return {
+      Type: 'Resource',
+      ResourceChange: {
+        Action: 'Modify',
+        LogicalResourceId: name,
+        ResourceType: 'AWS::Lambda::Function',
+        Replacement: 'False',
+        Details: [
+          {
+            Target: {
+              Attribute: 'Properties',
+              Name: 'Environment',
+              RequiresRecreation: 'Never',
+              BeforeValue: before,
+              AfterValue: after,
+            },
+            Evaluation: 'Static',
+            ChangeSource: 'DirectModification',
+          },
+        ],
+      },
+    };
+  }
+
+  it.each([
+    ['embedded in a longer string', (secret: string) => `postgres://app:${secret}@db:5432/app`],
+    ['JSON-escaped', (secret: string) => JSON.stringify({ Variables: { DB_PASSWORD: secret } })],
+    ['URL-encoded', (secret: string) => `https://hook.example/?token=${encodeURIComponent(secret)}`],
+    ['with <, >, &, | and a newline', (secret: string) => `a|b <x> & ${secret}\nnext | line`],
+  ])('C3: %s — not in the summary, the PR comment body or plan-markdown', async (_label, form) => {
+    const secret = `${TRICKY}\nsecond line | <b>`;
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_COMPLETE')] });
+    // Not caused by the NoEcho parameter (no CausingEntity): only the registered override value can redact it.
+    changeSetMocks([embedded('Fn', form('old-value'), form(secret))]);
+    const s = setup(
+      { mode: 'create-only', 'parameter-overrides': JSON.stringify({ DbPassword: secret, Name: 'app' }) },
+      undefined,
+    );
+    const { published, error } = await s.deploy();
+    expect(error).toBeUndefined();
+    expect(published.summary).toMatch(/Environment/);
+    for (const channel of [published.summary, published.comment, s.rt.sink.outputs['plan-markdown'] ?? '']) {
+      expect(findLeak(channel, secret)).toBeUndefined();
+      for (const line of secret.split('\n')) expect(findLeak(channel, line)).toBeUndefined();
+    }
+    expect(findLeak(everythingWritten(s), secret)).toBeUndefined();
+  });
+});
+
+describe('W1: CloudFormation event reasons cannot issue workflow commands', () => {
+  it('W1: an event reason "x\\n::add-mask::y" is printed through rt.log, never as a command line', async () => {
+    updateFlow();
+    const events = [
+      stackEvent('e2', 'UPDATE_FAILED', {
+        logicalId: 'Queue',
+        type: 'AWS::SQS::Queue',
+        reason: 'x\n::add-mask::y\n::error::forged\r::set-output name=a::b',
+      }),
+    ];
+    let polled = 0;
+    cfnMock.on(DescribeStackEventsCommand).callsFake(() => ({ StackEvents: polled++ === 0 ? [] : events }));
+    const s = setup();
+    await s.deploy();
+    const printed = s.rt.sink.lines.join('\n');
+    expect(printed).toMatch(/UPDATE_FAILED AWS::SQS::Queue Queue/);
+    for (const line of s.rt.sink.lines) expect(line).not.toMatch(/^\s*::/);
+    expect(s.masked).not.toContain('y');
+    expect(
+      s.rt.sink.commands.filter(
+        (c) => c.name === 'error' && /forged/.test(c.message) && !/Queue/.test(c.message),
+      ),
+    ).toEqual([]);
   });
 });
