@@ -97,7 +97,7 @@ const BAD: Array<[string, Record<string, string>, RegExp]> = [
   [
     'L1: malformed parameter-overrides',
     { stacks: 'a', 'parameter-overrides': 'novalue' },
-    /expected Key=Value/,
+    /is not Key=Value/,
   ],
   [
     'L1: bad allow-list entry',
