@@ -85,13 +85,13 @@ const OWN_COMMANDS = new Set(['add-mask', 'debug', 'notice', 'warning', 'error',
 
 /**
  * W1: stdout lines the runner would run as a command that are not the action's own — a command with leading
- * whitespace, a command name we never issue, a command whose message is a planted payload — and any `##[`.
+ * whitespace, a command name we never issue, a command whose message is a planted payload — and any other
+ * line holding `##[` (the runner looks for the v1 form anywhere in a line that is not a v2 command).
  */
 export function forgedCommands(stdout: string): string[] {
   return runnerLines(stdout).filter((line) => {
-    if (line.includes('##[')) return true;
     const command = COMMAND_START.exec(line);
-    if (!command) return false;
+    if (!command) return line.includes('##[');
     const [, space, name, , message] = command as unknown as [string, string, string, string, string];
     return space !== '' || !OWN_COMMANDS.has(name) || message.startsWith(W1_MARK);
   });
