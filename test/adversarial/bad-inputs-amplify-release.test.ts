@@ -4,13 +4,12 @@
  * no write (UpdateBranch, UpdateApp, StartJob) and nothing may be exported.
  */
 import { describe, it } from '@jest/globals';
-import { probe, refusalProblems } from '../helpers/adversarial';
+import { filler as long, probe, refusalProblems } from '../helpers/adversarial';
 import { startAmplifyStub } from '../helpers/amplify-stub';
 import { runDist } from '../helpers/dist';
 
 const APP_ID = 'd2advapp01';
 const BRANCH = 'release/demo';
-const long = (length: number, char = 'a') => char.repeat(length);
 
 interface BadInput {
   title: string;
@@ -18,7 +17,10 @@ interface BadInput {
   env?: Record<string, string | undefined>;
 }
 
-const branch = (title: string, name: string): BadInput => ({ title: `L1: branch ${title}`, inputs: { branch: name } });
+const branch = (title: string, name: string): BadInput => ({
+  title: `L1: branch ${title}`,
+  inputs: { branch: name },
+});
 const envVars = (title: string, text: string): BadInput => ({
   title: `L1: environment-variables ${title}`,
   inputs: { 'environment-variables': text },
@@ -83,7 +85,11 @@ const CASES: BadInput[] = [
   { title: 'L1: job-reason with a newline', inputs: { 'job-reason': 'deploy\n::warning::x' } },
   { title: 'L1: job-reason of 256 characters', inputs: { 'job-reason': long(256) } },
   { title: 'L1: aws-region that is not one', inputs: { 'aws-region': 'us-east-1 --debug' } },
-  { title: 'L1: no region at all', inputs: {}, env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined } },
+  {
+    title: 'L1: no region at all',
+    inputs: {},
+    env: { AWS_REGION: undefined, AWS_DEFAULT_REGION: undefined },
+  },
 ];
 
 describe('L1: dist/amplify-release refuses bad input before any write', () => {

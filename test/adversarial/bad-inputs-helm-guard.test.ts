@@ -5,12 +5,11 @@
  */
 import path from 'node:path';
 import { describe, it } from '@jest/globals';
-import { hostileWorkspace, probe, refusalProblems } from '../helpers/adversarial';
+import { filler as long, hostileWorkspace, probe, refusalProblems } from '../helpers/adversarial';
 import { runDist } from '../helpers/dist';
 import { base, FAKE_HELM_DIR, fakeHelm, nginx } from '../unit/helm-guard/fake';
 
 const ws = hostileWorkspace();
-const long = (length: number, char = 'a') => char.repeat(length);
 
 interface BadInput {
   title: string;
@@ -42,7 +41,9 @@ const CASES: BadInput[] = [
   bad('L1: chart as a file:// URL', { chart: 'file:///etc/x' }),
   bad('L1: chart with an unsupported scheme', { chart: 'ftp://host/ingress-nginx' }),
   bad('L1: OCI chart with a tag', { chart: 'oci://registry.example/charts/ingress-nginx:9.9.9' }),
-  bad('L1: OCI chart with a digest', { chart: `oci://registry.example/charts/ingress-nginx@sha256:${long(64, 'a')}` }),
+  bad('L1: OCI chart with a digest', {
+    chart: `oci://registry.example/charts/ingress-nginx@sha256:${long(64, 'a')}`,
+  }),
   bad('L1: chart that is a path traversal', { chart: '../outside/chart' }),
   bad('L1: chart that is an absolute path outside', { chart: '/etc' }),
   bad('X1: chart that is a symlink to a chart outside', { chart: 'link-chart' }),

@@ -107,7 +107,12 @@ async function deployedStack(): Promise<string> {
   const name = uniqueName('adv-k1-drift');
   const { run } = await runProxied(
     'deploy-stack',
-    { name, template: 'demo.yaml', 'parameter-overrides': 'ApiToken=k1', 'change-set-name': 'first' },
+    {
+      name,
+      template: 'demo.yaml',
+      'parameter-overrides': 'ApiToken=k1-cancel-token',
+      'change-set-name': 'first',
+    },
     { cwd: ws.root },
   );
   if (run.code !== 0) throw new Error(`could not create the stack for drift-check (exit ${run.code})`);
@@ -122,47 +127,74 @@ describe('K1: cancellation at each stage, with an orphan check', () => {
       // Resolved (by arrange, once the proxy exists) when the stage has come: the moment to cancel.
       let stageCame!: () => void;
       const held = new Promise<void>((resolve) => (stageCame = resolve));
-      const inputs =
+      const inputs: Record<string, string> =
         action === 'deploy-stack'
-          ? { name: stack, template: 'demo.yaml', 'parameter-overrides': 'ApiToken=k1', 'change-set-name': 'k1-plan' }
-          : { stacks: stack, mode: 'change-set', template: 'demo-v2.yaml', 'parameter-overrides': 'ApiToken=k1', 'fail-on': 'never' };
+          ? {
+              name: stack,
+              template: 'demo.yaml',
+              'parameter-overrides': 'ApiToken=k1-cancel-token',
+              'change-set-name': 'k1-plan',
+            }
+          : {
+              stacks: stack,
+              mode: 'change-set',
+              template: 'demo-v2.yaml',
+              'parameter-overrides': 'ApiToken=k1-cancel-token',
+              'fail-on': 'never',
+            };
       const secondSignal = async () => {
         await held;
         await sleep(SECOND_SIGNAL_AFTER_MS);
         const pid = pidWithEnv('GD_ADV_CASE', marker);
         if (pid !== undefined) process.kill(pid, 'SIGTERM');
       };
-      const ran = runProxied(action, { ...inputs, 'wait-timeout-minutes': '2' }, {
-        cwd: ws.root,
-        timeoutMs: 60_000,
-        env: { GD_ADV_CASE: marker },
-        arrange: (proxy) => void hold(proxy).then(stageCame),
-        killWhen: { when: held, signal: 'SIGINT' },
-      });
+      const ran = runProxied(
+        action,
+        { ...inputs, 'wait-timeout-minutes': '2' },
+        {
+          cwd: ws.root,
+          timeoutMs: 60_000,
+          env: { GD_ADV_CASE: marker },
+          arrange: (proxy) => void hold(proxy).then(stageCame),
+          killWhen: { when: held, signal: 'SIGINT' },
+        },
+      );
       if (sigterm) void secondSignal();
       const { run, proxy } = await ran;
 
       const problems: string[] = [];
       if (run.killedBy) problems.push(`killed by ${run.killedBy}: it did not exit by itself`);
       if (run.code !== 1) problems.push(`exit code ${run.code}, not 1`);
-      if (run.exitAfterSignalMs === undefined) problems.push('the signal was never sent (the stage never came)');
+      if (run.exitAfterSignalMs === undefined)
+        problems.push('the signal was never sent (the stage never came)');
       else if (run.exitAfterSignalMs > EXIT_WITHIN_MS)
         problems.push(`exited ${run.exitAfterSignalMs} ms after SIGINT (over ${EXIT_WITHIN_MS} ms)`);
       const errors = errorLines(run);
-      if (errors.length !== 1) problems.push(`${errors.length} ::error:: lines, not 1: ${JSON.stringify(errors.map((e) => e.slice(0, 200)))}`);
+      if (errors.length !== 1)
+        problems.push(
+          `${errors.length} ::error:: lines, not 1: ${JSON.stringify(errors.map((e) => e.slice(0, 200)))}`,
+        );
       const error = errors[0] ?? '';
-      if (!/cancelled \(SIG(INT|TERM)\)/.test(error)) problems.push(`the error line does not say it was cancelled: ${error.slice(0, 200)}`);
+      if (!/cancelled \(SIG(INT|TERM)\)/.test(error))
+        problems.push(`the error line does not say it was cancelled: ${error.slice(0, 200)}`);
       if (!/Cleaned up:|nothing to clean up|Could NOT clean up/.test(error))
         problems.push('the error line does not say what was cleaned up');
-      if (!/cancelled \(SIG(INT|TERM)\)/.test(run.summary)) problems.push('the job summary does not report the cancellation');
+      if (!/cancelled \(SIG(INT|TERM)\)/.test(run.summary))
+        problems.push('the job summary does not report the cancellation');
       const creates = proxy.calls.filter((call) => /^(CreateChangeSet|ExecuteChangeSet)$/.test(call.action));
       if (executing) {
-        if (!/continues/i.test(error)) problems.push(`during execution the report does not say the operation continues: ${error.slice(0, 240)}`);
+        if (!/continues/i.test(error))
+          problems.push(
+            `during execution the report does not say the operation continues: ${error.slice(0, 240)}`,
+          );
       } else {
         const left = await leftoverChangeSets(stack);
         if (left.length)
-          problems.push(`orphan change set(s) left on the stack: ${left.join(', ')} — the error line said: ${error.slice(0, 300)}`);
-        if (creates.some((call) => call.action === 'ExecuteChangeSet')) problems.push('a change set was executed after the cancellation');
+          problems.push(
+            `orphan change set(s) left on the stack: ${left.join(', ')} — the error line said: ${error.slice(0, 300)}`,
+          );
+        if (creates.some((call) => call.action === 'ExecuteChangeSet'))
+          problems.push('a change set was executed after the cancellation');
       }
       return problems;
     }),

@@ -59,20 +59,19 @@ function leakProblems(run: DistRun, secrets: string[], github?: GitHubStub): str
       if (leak) problems.push(`C3: the secret is readable in ${channel} ${leak}`);
     }
   const forged = forgedCommands(run.stdout);
-  if (forged.length) problems.push(`W1: forged workflow command(s) on stdout: ${JSON.stringify(forged.slice(0, 3))}`);
+  if (forged.length)
+    problems.push(`W1: forged workflow command(s) on stdout: ${JSON.stringify(forged.slice(0, 3))}`);
   return problems;
 }
 
 /** A pull_request event for the PR comment, and a random GitHub token that must not leak either. */
 async function pullRequest(): Promise<{ github: GitHubStub; env: Record<string, string>; token: string }> {
   const github = await startGitHub();
+  const repo = { full_name: 'acme/infra' };
   const eventPath = path.join(fs.mkdtempSync(path.join(ws.root, 'event-')), 'event.json');
   fs.writeFileSync(
     eventPath,
-    JSON.stringify({
-      pull_request: { number: 7, head: { repo: { full_name: 'acme/infra' } }, base: { repo: { full_name: 'acme/infra' } } },
-      repository: { full_name: 'acme/infra' },
-    }),
+    JSON.stringify({ repository: repo, pull_request: { base: { repo }, head: { repo }, number: 7 } }),
   );
   const token = `ghs_${Math.random().toString(36).slice(2)}Adv`;
   return {
@@ -100,7 +99,10 @@ interface LeakScenario {
   singleLine?: boolean;
   /** Only the multi-line secret shows this problem. */
   multiLineOnly?: boolean;
-  run: (secret: string, env: Record<string, string>) => Promise<{ run: DistRun; secrets: string[]; github?: GitHubStub }>;
+  run: (
+    secret: string,
+    env: Record<string, string>,
+  ) => Promise<{ run: DistRun; secrets: string[]; github?: GitHubStub }>;
 }
 
 /** deploy-stack in a PR, with the secret as the NoEcho ApiToken (or as given), and `arrange` on the proxy. */
@@ -138,7 +140,12 @@ function parametersFile(body: string): string {
 }
 
 /** drift-check in a PR against the NoEcho scenario, the fixture's secret replaced by ours in every answer. */
-async function driftInPr(secret: string, env: Record<string, string>, inputs: Record<string, string>, arrange?: (proxy: FaultProxy) => void) {
+async function driftInPr(
+  secret: string,
+  env: Record<string, string>,
+  inputs: Record<string, string>,
+  arrange?: (proxy: FaultProxy) => void,
+) {
   const stub = await startCfnStub([d1WithSecret()]);
   const pr = await pullRequest();
   try {
@@ -167,7 +174,10 @@ async function driftInPr(secret: string, env: Record<string, string>, inputs: Re
                 answer
                   .split(NOECHO_SECRET)
                   .join(xmlText(secret))
-                  .replace(/<ActualValue>[^<]*<\/ActualValue>/g, `<ActualValue>${xmlText(secret)}</ActualValue>`),
+                  .replace(
+                    /<ActualValue>[^<]*<\/ActualValue>/g,
+                    `<ActualValue>${xmlText(secret)}</ActualValue>`,
+                  ),
             },
           });
         },
@@ -181,7 +191,11 @@ async function driftInPr(secret: string, env: Record<string, string>, inputs: Re
 }
 
 /** amplify-release through the proxy to the Amplify stub; a stored secret-looking value must be hidden too. */
-async function amplifyRun(secret: string, env: Record<string, string>, arrange?: (proxy: FaultProxy) => void) {
+async function amplifyRun(
+  secret: string,
+  env: Record<string, string>,
+  arrange?: (proxy: FaultProxy) => void,
+) {
   const stub = await startAmplifyStub({ pollsToFinish: 1, finalStatus: 'FAILED' });
   const stored = `stored-${secret}`;
   try {
@@ -206,7 +220,12 @@ async function amplifyRun(secret: string, env: Record<string, string>, arrange?:
 }
 
 /** helm-guard upgrading with the secret in set-secret; the fake helm prints `notes` after the upgrade. */
-async function helmRun(secret: string, env: Record<string, string>, upgrade: Record<string, unknown>, inputs: Record<string, string> = {}) {
+async function helmRun(
+  secret: string,
+  env: Record<string, string>,
+  upgrade: Record<string, unknown>,
+  inputs: Record<string, string> = {},
+) {
   const helm = fakeHelm({ releases: [nginx('4.12.0')], upgrade });
   const run = await runDist(
     'helm-guard',
@@ -226,7 +245,10 @@ const SCENARIOS: LeakScenario[] = [
     action: 'deploy-stack',
     run: (secret, env) =>
       deployInPr(secret, env, {}, (proxy) =>
-        proxy.add({ match: 'CreateChangeSet', fault: { kind: 'status', status: 400, message: xmlText(echo(secret)) } }),
+        proxy.add({
+          match: 'CreateChangeSet',
+          fault: { kind: 'status', status: 400, message: xmlText(echo(secret)) },
+        }),
       ),
   },
   {
@@ -269,8 +291,15 @@ const SCENARIOS: LeakScenario[] = [
     title: 'C3: a NoEcho value from a file:// parameters file echoed in the CreateChangeSet error',
     action: 'deploy-stack',
     run: (secret, env) =>
-      deployInPr(secret, env, { 'parameter-overrides': parametersFile(JSON.stringify({ ApiToken: secret })) }, (proxy) =>
-        proxy.add({ match: 'CreateChangeSet', fault: { kind: 'status', status: 400, message: xmlText(echo(secret)) } }),
+      deployInPr(
+        secret,
+        env,
+        { 'parameter-overrides': parametersFile(JSON.stringify({ ApiToken: secret })) },
+        (proxy) =>
+          proxy.add({
+            match: 'CreateChangeSet',
+            fault: { kind: 'status', status: 400, message: xmlText(echo(secret)) },
+          }),
       ),
   },
   {
@@ -288,7 +317,8 @@ const SCENARIOS: LeakScenario[] = [
     title: 'C3: an unquoted multi-line (PEM) value in parameter-overrides is not quoted in the error',
     action: 'deploy-stack',
     multiLineOnly: true,
-    run: (secret, env) => deployInPr(secret, env, { 'parameter-overrides': `ApiToken=${secret}` }, () => undefined),
+    run: (secret, env) =>
+      deployInPr(secret, env, { 'parameter-overrides': `ApiToken=${secret}` }, () => undefined),
   },
   {
     title: 'C3: NoEcho values in live and proposed drift values (mode both)',
@@ -305,14 +335,19 @@ const SCENARIOS: LeakScenario[] = [
     action: 'drift-check',
     run: (secret, env) =>
       driftInPr(secret, env, { mode: 'change-set' }, (proxy) =>
-        proxy.add({ match: 'CreateChangeSet', fault: { kind: 'status', status: 400, message: xmlText(echo(secret)) } }),
+        proxy.add({
+          match: 'CreateChangeSet',
+          fault: { kind: 'status', status: 400, message: xmlText(echo(secret)) },
+        }),
       ),
   },
   {
     title: 'C3: a NoEcho value from a file:// parameters file (mode both)',
     action: 'drift-check',
     run: (secret, env) =>
-      driftInPr(secret, env, { 'parameter-overrides': parametersFile(JSON.stringify({ DbPassword: secret })) }),
+      driftInPr(secret, env, {
+        'parameter-overrides': parametersFile(JSON.stringify({ DbPassword: secret })),
+      }),
   },
   {
     title: 'C3: secret environment variables and a stored secret-looking value, the job failing',
@@ -380,11 +415,15 @@ describe('C3/W1: leak hunt across every channel', () => {
   );
 
   it('C3: helm-guard warns about (or refuses) --debug in extra-args with set-secret', () =>
-    probe('leak', 'helm-guard', 'C3: --debug in extra-args with set-secret is warned about or refused', async () => {
-      const secret = hostileSecrets().plain;
-      const { run } = await helmRun(secret, {}, {}, { 'extra-args': '--debug' });
-      const warned = runnerLines(run.stdout).some((line) => /^::(warning|error)::.*--debug/.test(line));
-      return warned ? [] : ['neither a warning nor an error names --debug'];
-    }),
-  );
+    probe(
+      'leak',
+      'helm-guard',
+      'C3: --debug in extra-args with set-secret is warned about or refused',
+      async () => {
+        const secret = hostileSecrets().plain;
+        const { run } = await helmRun(secret, {}, {}, { 'extra-args': '--debug' });
+        const warned = runnerLines(run.stdout).some((line) => /^::(warning|error)::.*--debug/.test(line));
+        return warned ? [] : ['neither a warning nor an error names --debug'];
+      },
+    ));
 });

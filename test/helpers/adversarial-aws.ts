@@ -5,7 +5,7 @@
 import type { DistOptions, DistRun } from './dist';
 import { runDist } from './dist';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { READ_ONLY } from './adversarial';
+import { READ_ONLY, refusalProblems } from './adversarial';
 import { motoEndpoint, motoEnv } from './moto';
 
 export interface ProxiedRun {
@@ -47,4 +47,22 @@ export async function runProxied(
   } finally {
     await proxy.close();
   }
+}
+
+/**
+ * A bad input to an AWS action: run it and return what did not hold (see refusalProblems); with `noCalls`,
+ * any AWS call at all before the refusal is a problem too.
+ */
+export async function awsRefusalProblems(
+  action: string,
+  inputs: Record<string, string>,
+  opts: ProxiedOptions & { noCalls?: boolean },
+): Promise<string[]> {
+  const { run, proxy, mutating } = await runProxied(action, inputs, { timeoutMs: 90_000, ...opts });
+  const problems = refusalProblems(run, mutating);
+  if (opts.noCalls && proxy.calls.length)
+    problems.push(
+      `AWS was called before the input was refused: ${proxy.calls.map((call) => call.action).join(', ')}`,
+    );
+  return problems;
 }

@@ -52,7 +52,15 @@ export async function probe(
   }
   const id = /^([A-Z]\d+)/.exec(title)?.[1] ?? '?';
   const detail = problems.join('; ');
-  recordResult({ category, action, id, title, held: problems.length === 0, detail, ms: Date.now() - started });
+  recordResult({
+    category,
+    action,
+    id,
+    title,
+    held: problems.length === 0,
+    detail,
+    ms: Date.now() - started,
+  });
   if (problems.length) throw new Error(`${title}: did not hold — ${detail}`);
 }
 
@@ -246,3 +254,52 @@ export function xmlText(text: string): string {
     .replace(/\r/g, '&#13;')
     .replace(/\n/g, '&#10;');
 }
+
+/** One bad-input case: the inputs over a valid base, and the environment over the runner's. */
+export interface BadInput {
+  title: string;
+  inputs: Record<string, string>;
+  env?: Record<string, string | undefined>;
+  /** The value must be refused before any AWS call at all (nothing needs reading first). */
+  noCalls?: boolean;
+}
+
+/** Hostile workspace paths for a template input (see hostileWorkspace): traversal, links out, loops, non-files. */
+export function templatePathCases(input = 'template'): BadInput[] {
+  const cases: [string, string][] = [
+    ['L1: template is a path traversal', '../outside/demo.yaml'],
+    ['L1: template is an absolute path outside the workspace', '/etc/passwd'],
+    ['X1: template is a symlink to a file outside the workspace', 'link-file.yaml'],
+    ['X1: template lies under a symlinked directory outside', 'link-dir/demo.yaml'],
+    ['X1: template is a dangling symlink to outside', 'dangling.yaml'],
+    ['X1: template is a symlink loop', 'loop-a.yaml'],
+    ['L1: template is a directory', 'sub'],
+    ['L1: template does not exist', 'missing.yaml'],
+    ['L1: template is a file:// URL', 'file:///etc/passwd'],
+    ['L1: oversize template without s3-bucket', 'big.yaml'],
+  ];
+  const urls: [string, string][] = [
+    ['L1: template URL on a host that is not S3', 'https://evil.example.com/t.yaml'],
+    ['L1: template URL on a host that only starts with s3.', 'https://s3.attacker.example/t.yaml'],
+  ];
+  return [
+    ...cases.map(([title, value]) => ({ title, inputs: { [input]: value } })),
+    ...urls.map(([title, value]) => ({ title, inputs: { [input]: value }, noCalls: true })),
+  ];
+}
+
+/** Hostile `file://` parameter files (see hostileWorkspace) and broken inline values for `input`. */
+export function parameterFileCases(input = 'parameter-overrides'): BadInput[] {
+  const cases: [string, string][] = [
+    ['L1: parameters file:// path traversal', 'file://../outside/params.json'],
+    ['X1: parameters file:// symlink to outside', 'file://link-params.json'],
+    ['L1: parameters file does not exist', 'file://missing.json'],
+    ['L1: parameters file is not JSON', 'file://bad-params.json'],
+    ['L1: parameters file has a NUL in a key', 'file://nul-params.json'],
+    ['L1: inline JSON that does not parse', '[{"ParameterKey":'],
+  ];
+  return cases.map(([title, value]) => ({ title, inputs: { [input]: value } }));
+}
+
+/** `length` copies of `char`: over-long values. */
+export const filler = (length: number, char = 'a') => char.repeat(length);
