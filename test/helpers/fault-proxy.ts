@@ -8,7 +8,8 @@
  * `reset` (the socket is destroyed before forwarding), `delay` (forward after a pause), `blackhole` (accepted,
  * never answered), `lost` (forwarded — the service did the work — then the socket is destroyed before the
  * answer reaches the client), `rewrite` (forward, then transform the answer body: real-AWS shapes, hostile
- * text).
+ * text), `late` (forward at once — the service does the work — and hold the answer: a call in flight that a
+ * cancellation cannot take back).
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -20,7 +21,8 @@ export type Fault =
   | { kind: 'delay'; ms: number }
   | { kind: 'blackhole' }
   | { kind: 'lost' }
-  | { kind: 'rewrite'; body: (body: string, req: ProxiedRequest) => string; status?: number };
+  | { kind: 'rewrite'; body: (body: string, req: ProxiedRequest) => string; status?: number }
+  | { kind: 'late'; ms: number };
 
 export interface ProxiedRequest {
   method: string;
@@ -135,10 +137,11 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       }
       const call: ProxyCall = { action: proxied.action, fault: fault?.kind };
       calls.push(call);
-      const pass = async (transform?: (b: string) => string, lose = false, status?: number) => {
+      const pass = async (transform?: (b: string) => string, lose = false, status?: number, holdMs = 0) => {
         try {
           const up = await forward(req, raw);
           call.status = up.status;
+          if (holdMs > 0) await new Promise((resolve) => setTimeout(resolve, holdMs));
           if (lose) {
             req.socket.destroy();
             return;
@@ -191,6 +194,9 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
           void pass((b) => rewrite(b, proxied), false, fault.status);
           return;
         }
+        case 'late':
+          void pass(undefined, false, undefined, fault.ms);
+          return;
       }
     });
   });
