@@ -99,13 +99,24 @@ export function runnerSink(env: NodeJS.ProcessEnv): OutboundSink {
   };
 }
 
-/** The real runtime. Only actions' main.ts call this. */
-export function realRuntime(
-  action: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Runtime & {
+/** The real runtime adds what only the process may do: end it. */
+export interface RealRuntime extends Runtime {
   cancel: CancellationController;
-} {
+  /**
+   * End the process with `code` once stdout is flushed. A finished action must not linger on calls that are
+   * still hanging in the background (a black-holed request keeps Node's event loop alive: T1).
+   */
+  exit(code: number): void;
+}
+
+/** Exit once everything written to stdout has been handed to the OS. */
+export function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  process.stdout.write('', () => process.exit(code));
+}
+
+/** The real runtime. Only actions' main.ts call this. */
+export function realRuntime(action: string, env: NodeJS.ProcessEnv = process.env): RealRuntime {
   const out = new Outbound(runnerSink(env), { annotate: (m) => citeFailureModes(m, env) });
   const cancel = installCancellation({
     action,
@@ -125,5 +136,6 @@ export function realRuntime(
     aws: awsFactory(cancel, env),
     github: async (token) => (await import('./pr-comment')).createOctokit(token, env.GITHUB_API_URL),
     cancel,
+    exit: exitWhenFlushed,
   };
 }

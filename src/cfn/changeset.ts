@@ -24,7 +24,8 @@ export function isEmptyChangeSetError(e: unknown): boolean {
 }
 
 export type CreateResult =
-  { kind: 'created'; id: string; stackId?: string } | { kind: 'empty'; reason: string };
+  /** `attempts` > 1: the SDK retried the call, so an earlier attempt may have created a twin whose answer was lost. */
+  { kind: 'created'; id: string; stackId?: string; attempts: number } | { kind: 'empty'; reason: string };
 
 /** CreateChangeSet; the moto / UpdateStack-style "No updates are to be performed." ValidationError is an empty result, not an error. */
 export async function createChangeSet(
@@ -34,7 +35,12 @@ export async function createChangeSet(
   try {
     const answer = await cfn.send(new CreateChangeSetCommand(input));
     if (!answer.Id) throw new Error('CreateChangeSet returned no change set id.');
-    return { kind: 'created', id: answer.Id, stackId: answer.StackId };
+    return {
+      kind: 'created',
+      id: answer.Id,
+      stackId: answer.StackId,
+      attempts: answer.$metadata?.attempts ?? 1,
+    };
   } catch (e) {
     if (isEmptyChangeSetError(e)) return { kind: 'empty', reason: (e as Error).message };
     throw e;

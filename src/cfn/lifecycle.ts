@@ -8,6 +8,7 @@
 import {
   DeleteChangeSetCommand,
   DescribeChangeSetCommand,
+  ListChangeSetsCommand,
   type CloudFormationClient,
   type CreateChangeSetCommandInput,
 } from '@aws-sdk/client-cloudformation';
@@ -15,6 +16,7 @@ import type { Cancellation } from '../cancel';
 import type { Clock } from '../clock';
 import { awsErrorName, CancelledError, errorMessage } from '../errors';
 import type { Logger } from '../log';
+import { beforeDeadline } from '../poll';
 import { createChangeSet, type CreateResult } from './changeset';
 
 /** How long a cleanup waits for a CreateChangeSet call in flight to answer before deleting by name. */
@@ -171,6 +173,42 @@ export function trackChangeSet(
     return { ok: false, detail };
   };
 
+  /**
+   * The SDK retried CreateChangeSet: an attempt whose answer was lost may have created a change set of the
+   * same name (the service should treat the retry as the same request; an emulator may not). Delete every
+   * other change set of this stack with our name — the name is unique to this run — and never fail on it.
+   */
+  const sweepTwins = async (keepId: string): Promise<void> => {
+    try {
+      const twins: string[] = [];
+      let token: string | undefined;
+      let pages = 0;
+      do {
+        const page = await deps.cfn.send(
+          new ListChangeSetsCommand({ StackName: stackId ?? stackName, NextToken: token }),
+        );
+        for (const summary of page.Summaries ?? []) {
+          if (
+            summary.ChangeSetName === name &&
+            summary.ChangeSetId &&
+            summary.ChangeSetId !== keepId &&
+            summary.StackName === stackName
+          )
+            twins.push(summary.ChangeSetId);
+        }
+        token = page.NextToken;
+      } while (token && ++pages < 20);
+      for (const twin of twins) {
+        await deps.cfn.send(new DeleteChangeSetCommand({ ChangeSetName: twin, StackName: stackName }));
+        deps.log.info(`Deleted ${twin}: a twin of ${label} left by a CreateChangeSet answer that was lost.`);
+      }
+    } catch (e) {
+      deps.log.warning(
+        `CreateChangeSet was retried; could not check for a twin of ${label}: ${errorMessage(e)}. Check the stack's change sets by hand.`,
+      );
+    }
+  };
+
   const unregister = deps.cancel.onCancel(label, () =>
     tracked.cleanup(`the job was cancelled (${deps.cancel.reason ?? 'signal'})`),
   );
@@ -199,6 +237,7 @@ export function trackChangeSet(
           id = created.id;
           stackId = created.stackId;
           if (fate === 'creating') fate = 'ours';
+          if (created.attempts > 1) await sweepTwins(created.id);
         } else if (fate === 'creating') fate = 'none';
         return created;
       } catch (e) {
@@ -233,7 +272,13 @@ export function trackChangeSet(
       // has since become ours (its id is known now): then a later cleanup tries again, by id.
       const retry = lastCleanup !== undefined && !lastCleanup.ok && fate === 'ours';
       if (!cleaning || retry) {
-        cleaning = deleteIt(why)
+        // Bounded like a cancellation cleanup: a silent network must not hold the step (T1).
+        const bound = deps.cancel.deadlineMs;
+        cleaning = beforeDeadline(
+          deleteIt(why),
+          bound,
+          () => new Error(`its deletion was not confirmed within ${Math.round(bound / 1000)} s`),
+        )
           .catch((e: unknown) => ({
             ok: false,
             detail: `${label} may remain (${errorMessage(e)}); delete it by hand`,

@@ -77,6 +77,9 @@ export function memorySink(
 
 export interface FakeRuntime extends Runtime {
   sink: MemorySink;
+  /** What runAction asked the process to end with (also set as process.exitCode, as the real one does). */
+  exitCode?: number;
+  exit(code: number): void;
   clock: Clock & { slept: number[] };
   cancel: CancellationController;
 }
@@ -122,5 +125,9 @@ export function fakeRuntime(o: FakeRuntimeOptions = {}): FakeRuntime {
     },
     cancel,
     sink,
+    exit(code) {
+      this.exitCode = code;
+      process.exitCode = code;
+    },
   };
 }

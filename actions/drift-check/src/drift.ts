@@ -151,6 +151,33 @@ async function templateParameterNames(
   return names;
 }
 
+/**
+ * templateParameterNames, except in `detect` mode when the template's parameters cannot be read: then every
+ * override value is registered as a secret (fail closed) and detection goes on without the change set's checks.
+ */
+async function learnParameters(
+  deps: DriftDeps,
+  inputs: DriftInputs,
+  result: StackResult,
+): Promise<string[] | undefined> {
+  if (inputs.mode !== 'detect') return templateParameterNames(deps, inputs, result);
+  // Detection needs the parameters only to know which override values are secrets.
+  if (!inputs.parameterOverrides.some((override) => override.value !== undefined)) return undefined;
+  try {
+    return await templateParameterNames(deps, inputs, result);
+  } catch (e) {
+    for (const override of inputs.parameterOverrides) {
+      if (override.value === undefined) continue;
+      deps.secrets.addSecret(override.value);
+      result.secrets.push(override.value);
+    }
+    deps.log.info(
+      `Stack ${result.stack}: could not read the template's parameters (${deps.secrets.redact(errorMessage(e))}); every parameter-overrides value is treated as secret.`,
+    );
+    return undefined;
+  }
+}
+
 /** Check one stack. Never throws. */
 export async function checkStack(
   deps: DriftDeps,
@@ -238,9 +265,9 @@ async function checkStackSteps(deps: DriftDeps, inputs: DriftInputs, result: Sta
     log.info(`Stack ${stackName}: every property value is shown as ${REDACTED}: ${result.noEchoFeeds.why}.`);
   }
 
-  // C3: learn NoEcho names and register override values before anything that could print them.
-  const parameterNames =
-    inputs.mode === 'detect' ? undefined : await templateParameterNames(deps, inputs, result);
+  // C3: learn NoEcho names and register override values before anything that could print them — in every
+  // mode: detection shows live values too, and a live value may be an override's secret.
+  const parameterNames = await learnParameters(deps, inputs, result);
 
   if (inputs.mode !== 'change-set') await detectStackDrift(deps, inputs, result);
 
