@@ -143,7 +143,12 @@ export async function startLatencyProxy(upstream, options = {}) {
       const execution = executions.get(tagText(member, 'StackId') ?? '');
       const status = tagText(member, 'StackStatus') ?? '';
       if (!execution || now() >= execution.end || !/_COMPLETE$|_FAILED$/.test(status)) return member;
-      const kind = status.startsWith('CREATE') ? 'CREATE' : status.startsWith('DELETE') ? 'DELETE' : 'UPDATE';
+      // A failed create ends in ROLLBACK_*, a failed update in UPDATE_ROLLBACK_*: in progress, they were *_IN_PROGRESS.
+      const kind = /^(CREATE|ROLLBACK)_/.test(status)
+        ? 'CREATE'
+        : status.startsWith('DELETE')
+          ? 'DELETE'
+          : 'UPDATE';
       return dropElement(setTag(member, 'StackStatus', `${kind}_IN_PROGRESS`), 'StackStatusReason').replace(
         /<Outputs>[\s\S]*?<\/Outputs>|<Outputs\/>/,
         '',
