@@ -14,11 +14,7 @@ const yamlIn = (dir: string) =>
 
 // actions/*/README.md are checked once their examples use the placeholder too (issue #13, item 9: listed for
 // the engineer who owns them).
-const FILES = [
-  ...markdownFiles(),
-  ...yamlIn('.github/workflows'),
-  ...yamlIn('examples/workflows'),
-];
+const FILES = [...markdownFiles(), ...yamlIn('.github/workflows'), ...yamlIn('examples/workflows')];
 
 /** Other spellings of "the repository" that have been used: each must be `your-org/guarded-deploy` now. */
 const OTHER_PLACEHOLDERS =
