@@ -42,7 +42,11 @@ function filesUnder(p: string): string[] {
 
 function namesTest(file: string, id: string): boolean {
   const text = fs.readFileSync(file, 'utf8');
-  return new RegExp(`(?:it|test|describe)(?:\\.each\\([\\s\\S]*?\\))?\\(\\s*['"\`]${id}[:( ×]`).test(text);
+  // `it('L1: …')`, `describe('L1 …')`, or a table row whose title becomes the test's name (`{ title: 'L1: …' }`, `bad('L1: …', …)`).
+  return (
+    new RegExp(`(?:it|test|describe)(?:\\.each\\([\\s\\S]*?\\))?\\(\\s*['"\`]${id}[:( ×]`).test(text) ||
+    new RegExp(`(?:title:\\s*|bad\\()['"\`]${id}[:( ×]`).test(text)
+  );
 }
 
 describe('docs/failure-modes.md', () => {
