@@ -63,12 +63,13 @@ describe('proxyConfig: which proxy, from where', () => {
   });
 
   it('without the input: lower-case variables first (like curl), each for its own scheme; host:port means http://', () => {
-    const config = proxyConfig({
-      https_proxy: 'http://lower:1',
-      HTTPS_PROXY: 'http://upper:1',
-      HTTP_PROXY: 'plain-proxy:8080',
-      no_proxy: ' A.example , ,b.example:8443 ',
-    }) as ProxyConfig;
+    const runnerEnv = new Map([
+      ['https_proxy', 'http://lower:1'],
+      ['HTTPS_PROXY', 'http://upper:1'],
+      ['HTTP_PROXY', 'plain-proxy:8080'],
+      ['no_proxy', ' A.example , ,b.example:8443 '],
+    ]);
+    const config = proxyConfig(Object.fromEntries(runnerEnv)) as ProxyConfig;
     expect(config.https?.host).toBe('lower:1');
     expect(config.http?.href).toBe('http://plain-proxy:8080/');
     expect(config.noProxy).toEqual(['a.example', 'b.example:8443']);
