@@ -6,21 +6,31 @@
 import fs from 'node:fs';
 import { getOctokit } from '@actions/github';
 import { errorMessage } from './errors';
+import { agentFetch, proxyAgents, proxyConfig } from './proxy';
 import type { Outbound } from './outbound';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 export type CommentMode = 'auto' | 'always' | 'never';
 
-/** The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. */
 /** Every GitHub API request is aborted after this long (T1): a comment is a side channel, never a hang. */
 export const GITHUB_REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. With a
+ * forward proxy (the `http-proxy` input, else HTTPS_PROXY/HTTP_PROXY, with NO_PROXY) requests go through our
+ * proxy agents, the same rules as the AWS calls (src/proxy.ts); otherwise @actions/github's own fetch.
+ */
 export function createOctokit(
   token: string,
   baseUrl: string | undefined = process.env.GITHUB_API_URL,
   timeoutMs = GITHUB_REQUEST_TIMEOUT_MS,
+  env: NodeJS.ProcessEnv = process.env,
 ): Octokit {
-  const octokit = getOctokit(token, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {});
+  const proxy = proxyConfig(env);
+  const octokit = getOctokit(token, {
+    ...(baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {}),
+    ...(proxy ? { request: { fetch: agentFetch(proxyAgents(proxy, timeoutMs)) } } : {}),
+  });
   // Per request (a signal in the defaults would start counting when the client is built). The proxy-aware
   // fetch of @actions/github passes the signal through.
   octokit.hook.wrap('request', (request, options) => {

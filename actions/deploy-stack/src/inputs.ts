@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { Capability, type Tag } from '@aws-sdk/client-cloudformation';
 import { InputError } from '../../../src/errors';
 import {
@@ -14,6 +15,7 @@ import {
   validateRegion,
   validateStackName,
   workspaceRoot,
+  resolveInWorkspace,
   type InputGetter,
   destructiveAllowList,
   environmentLabel,
@@ -22,6 +24,7 @@ import { parseParameterOverrides, parseTags, type ParameterOverride } from '../.
 import { readTemplateInput, type TemplateSource } from '../../../src/cfn/template';
 import { uniqueChangeSetName } from '../../../src/cfn/names';
 import { normalisePlanDigest } from '../../../src/cfn/plan-digest';
+import { proxyConfig } from '../../../src/proxy';
 
 /** Every input in action.yml (a test keeps the two in step). */
 export const INPUTS = [
@@ -59,6 +62,8 @@ export const INPUTS = [
   'no-execute-changeset',
   'no-fail-on-empty-changeset',
   'expected-plan-digest',
+  'http-proxy',
+  'parameters-file',
 ] as const;
 
 export const OUTPUTS = [
@@ -72,6 +77,8 @@ export const OUTPUTS = [
   'destructive-changes',
   'plan-markdown',
   'plan-digest',
+  'changes-summary',
+  'changes-markdown',
 ] as const;
 
 export const MODES = ['create-and-execute', 'create-only', 'execute-only'] as const;
@@ -204,6 +211,35 @@ function reviewedChangeSetInputs(
   return { executeChangeSetId, expectedPlanDigest };
 }
 
+/**
+ * `parameters-file` (aws-cloudformation-github-deploy v2): a JSON file `{ "Parameters": { "Key": "Value" } }` in
+ * the workspace; `parameter-overrides` win over it key by key. Values are never quoted in errors (C3).
+ */
+export function mergeParametersFile(
+  get: InputGetter,
+  overrides: ParameterOverride[],
+  root: string,
+): ParameterOverride[] {
+  const file = optional(get, 'parameters-file');
+  if (!file) return overrides;
+  const full = resolveInWorkspace(file, 'parameters-file', root);
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(full, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? 'not valid JSON';
+    throw new InputError(`Input 'parameters-file': cannot read ${printable(file)} (${reason}).`);
+  }
+  const parameters = (data as { Parameters?: unknown } | null)?.Parameters;
+  if (!parameters || typeof parameters !== 'object' || Array.isArray(parameters))
+    throw new InputError(
+      `Input 'parameters-file': ${printable(file)} must be a JSON object { "Parameters": { "Key": "Value" } }.`,
+    );
+  const fromFile = parseParameterOverrides(JSON.stringify(parameters), 'parameters-file', root);
+  const given = new Set(overrides.map((override) => override.key));
+  return [...fromFile.filter((override) => !given.has(override.key)), ...overrides];
+}
+
 /** Parse and validate every input. Throws InputError before any AWS call (L1). */
 export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: number): DeployInputs {
   const mode = resolveMode(get);
@@ -273,6 +309,9 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: numbe
   }
   const allowList = destructiveAllowList(get);
   const environment = environmentLabel(get);
+  // The AWS and GitHub clients read the proxy from the environment (src/aws.ts, src/pr-comment.ts); a malformed
+  // one is refused here, before any call (L1).
+  proxyConfig(env, optional(get, 'http-proxy'));
 
   const parsed: DeployInputs = {
     mode,
@@ -280,9 +319,9 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: numbe
     region,
     template,
     capabilities: caps,
-    parameterOverrides: parseParameterOverrides(
-      optional(get, 'parameter-overrides'),
-      'parameter-overrides',
+    parameterOverrides: mergeParametersFile(
+      get,
+      parseParameterOverrides(optional(get, 'parameter-overrides'), 'parameter-overrides', root),
       root,
     ),
     tags: parseTags(optional(get, 'tags'), 'tags', root),

@@ -15,6 +15,46 @@ const OUTPUT_ID = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 /** Our own output names: a stack output with one of these names is only in the `outputs` JSON. */
 const RESERVED = new Set<string>(OUTPUTS);
 
+/** `changes-summary` stays well inside GitHub's output limits: past this, the change list is cut (`truncated`). */
+export const CHANGES_SUMMARY_MAX_CHARS = 256 * 1024;
+
+/**
+ * `changes-summary` (aws-cloudformation-github-deploy v2's output, same shape): `{ changes, totalChanges,
+ * truncated }` with each change in CloudFormation's own `Change` shape (Type, ResourceChange: Action,
+ * LogicalResourceId, PhysicalResourceId, ResourceType, Replacement, Scope; property Details left out), plus
+ * ours: hasChanges, destructiveChanges, changeSetId, planDigest.
+ */
+export function changesSummary(outcome: DeployOutcome): string {
+  const changes = outcome.changes.map((change) => ({
+    Type: change.Type,
+    ResourceChange: change.ResourceChange && {
+      Action: change.ResourceChange.Action,
+      LogicalResourceId: change.ResourceChange.LogicalResourceId,
+      PhysicalResourceId: change.ResourceChange.PhysicalResourceId,
+      ResourceType: change.ResourceChange.ResourceType,
+      Replacement: change.ResourceChange.Replacement,
+      Scope: change.ResourceChange.Scope,
+    },
+  }));
+  const summary = (kept: typeof changes) =>
+    JSON.stringify({
+      changes: kept,
+      totalChanges: changes.length,
+      truncated: kept.length < changes.length,
+      hasChanges: outcome.hasChanges,
+      destructiveChanges: outcome.plan?.destructive.length ?? 0,
+      changeSetId: outcome.changeSetId ?? '',
+      planDigest: outcome.planDigest ?? '',
+    });
+  let kept = changes;
+  let text = summary(kept);
+  while (text.length > CHANGES_SUMMARY_MAX_CHARS && kept.length > 0) {
+    kept = kept.slice(0, Math.floor(kept.length / 2));
+    text = summary(kept);
+  }
+  return text;
+}
+
 /** The step outputs (the outbound channel redacts each value as it is written). */
 export function stepOutputs(outcome: DeployOutcome, comment: string): Record<string, string> {
   const outputs: Record<string, string> = {};
@@ -31,6 +71,9 @@ export function stepOutputs(outcome: DeployOutcome, comment: string): Record<str
     'destructive-changes': String(outcome.plan?.destructive.length ?? 0),
     'plan-markdown': comment,
     'plan-digest': outcome.planDigest ?? '',
+    'changes-summary': changesSummary(outcome),
+    // aws-cloudformation-github-deploy's name for the plan markdown (their PR-review example posts it).
+    'changes-markdown': comment,
   });
 }
 

@@ -120,6 +120,32 @@ describe('L1: every input is validated before any AWS call', () => {
     ['bad environment label', { environment: '<script>' }, /environment/, undefined],
     ['no region', {}, /No AWS region/, { GITHUB_WORKSPACE: dir }],
     ['bad region', { 'aws-region': 'moon-1' }, /not a valid AWS region/, undefined],
+    [
+      'http-proxy with another scheme',
+      { 'http-proxy': 'socks5://u:p@proxy:1080' },
+      /http:\/\/ or https:\/\//,
+      undefined,
+    ],
+    ['http-proxy that is no URL', { 'http-proxy': 'http://[oops' }, /not a valid proxy URL/, undefined],
+    [
+      'malformed HTTPS_PROXY in the environment',
+      {},
+      /HTTPS_PROXY must be an http/,
+      { GITHUB_WORKSPACE: dir, AWS_REGION: 'us-east-1', HTTPS_PROXY: 'ftp://proxy:21' },
+    ],
+    [
+      'parameters-file outside the workspace',
+      { 'parameters-file': '../../etc/passwd' },
+      /inside the workspace/,
+      undefined,
+    ],
+    ['parameters-file that is not JSON', { 'parameters-file': 'template.yaml' }, /cannot read/, undefined],
+    [
+      'parameters-file without Parameters',
+      { 'parameters-file': 'params.json' },
+      /must be a JSON object/,
+      undefined,
+    ],
   ];
 
   it.each(bad)('L1: %s → InputError', (_label, extra, message, e) => {
