@@ -17,7 +17,8 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_github__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(2413);
-/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(3916);
+/* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3916);
+/* harmony import */ var _proxy__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(2050);
 /**
  * Sticky PR comments: one comment per (action, stack, environment), found by a hidden marker and updated in
  * place on every run. A comment is a side channel: any failure is a visible warning that says what is
@@ -26,11 +27,20 @@ __webpack_require__.r(__webpack_exports__);
 
 
 
-/** The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. */
+
 /** Every GitHub API request is aborted after this long (T1): a comment is a side channel, never a hang. */
 const GITHUB_REQUEST_TIMEOUT_MS = 30_000;
-function createOctokit(token, baseUrl = process.env.GITHUB_API_URL, timeoutMs = GITHUB_REQUEST_TIMEOUT_MS) {
-    const octokit = (0,_actions_github__WEBPACK_IMPORTED_MODULE_1__/* .getOctokit */ .Q)(token, baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {});
+/**
+ * The one place that builds a client; `GITHUB_API_URL` (GHES, or a loopback stub in tests) is honoured. With a
+ * forward proxy (the `http-proxy` input, else HTTPS_PROXY/HTTP_PROXY, with NO_PROXY) requests go through our
+ * proxy agents, the same rules as the AWS calls (src/proxy.ts); otherwise @actions/github's own fetch.
+ */
+function createOctokit(token, baseUrl = process.env.GITHUB_API_URL, timeoutMs = GITHUB_REQUEST_TIMEOUT_MS, env = process.env) {
+    const proxy = (0,_proxy__WEBPACK_IMPORTED_MODULE_2__/* .proxyConfig */ .F6)(env);
+    const octokit = (0,_actions_github__WEBPACK_IMPORTED_MODULE_1__/* .getOctokit */ .Q)(token, {
+        ...(baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, '') } : {}),
+        ...(proxy ? { request: { fetch: (0,_proxy__WEBPACK_IMPORTED_MODULE_2__/* .agentFetch */ .e3)((0,_proxy__WEBPACK_IMPORTED_MODULE_2__/* .proxyAgents */ .Hd)(proxy, timeoutMs)) } } : {}),
+    });
     // Per request (a signal in the defaults would start counting when the client is built). The proxy-aware
     // fetch of @actions/github passes the signal through.
     octokit.hook.wrap('request', (request, options) => {
@@ -50,7 +60,7 @@ function readPayload(options) {
         return JSON.parse(node_fs__WEBPACK_IMPORTED_MODULE_0___default().readFileSync(options.eventPath, 'utf8'));
     }
     catch (error) {
-        return `could not read the event payload ${options.eventPath}: ${(0,_errors__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(error)}`;
+        return `could not read the event payload ${options.eventPath}: ${(0,_errors__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error)}`;
     }
 }
 function splitRepo(repository, payload) {
@@ -156,7 +166,7 @@ async function resolveCommentTarget(options) {
     }
     catch (error) {
         return {
-            reason: `could not look up the pull request of commit ${sha.slice(0, 12)}: ${(0,_errors__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(error)}`,
+            reason: `could not look up the pull request of commit ${sha.slice(0, 12)}: ${(0,_errors__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error)}`,
             warning: true,
         };
     }
@@ -180,11 +190,11 @@ function commentFailureMessage(error, where, fromFork = false) {
     if (status === 403 || status === 404) {
         return (`PR comment not posted on ${where} (HTTP ${status}): the token lacks \`pull-requests: write\` (or \`issues: write\`) permission; ` +
             'fork PRs get a read-only token — grant `permissions: pull-requests: write` to the job, or comment from a ' +
-            `\`pull_request_target\`/\`workflow_run\` workflow.${fork} The plan is in the job summary. (${(0,_errors__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(error)})`);
+            `\`pull_request_target\`/\`workflow_run\` workflow.${fork} The plan is in the job summary. (${(0,_errors__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error)})`);
     }
     if (status === 401)
         return `PR comment not posted on ${where} (HTTP 401): the token is invalid or expired.`;
-    return `PR comment not posted on ${where}${status ? ` (HTTP ${status})` : ''}: ${(0,_errors__WEBPACK_IMPORTED_MODULE_2__/* .errorMessage */ .gJ)(error)}. The plan is in the job summary.`;
+    return `PR comment not posted on ${where}${status ? ` (HTTP ${status})` : ''}: ${(0,_errors__WEBPACK_IMPORTED_MODULE_3__/* .errorMessage */ .gJ)(error)}. The plan is in the job summary.`;
 }
 /**
  * Create or update the one comment carrying this marker. Pages through every comment (100 per page);
