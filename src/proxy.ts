@@ -88,6 +88,17 @@ export function proxyConfig(
   };
 }
 
+/** The proxy credentials in `config` (user:password in a proxy URL), to register as secrets (C3). */
+export function proxyCredentials(config: ProxyConfig | undefined): string[] {
+  const out = new Set<string>();
+  for (const proxy of [config?.http, config?.https]) {
+    if (!proxy) continue;
+    if (proxy.password) out.add(decodeURIComponent(proxy.password));
+    if (proxy.password) out.add(proxy.password);
+  }
+  return [...out];
+}
+
 function defaultPort(protocol: string): string {
   return protocol === 'https:' ? '443' : '80';
 }

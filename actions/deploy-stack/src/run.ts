@@ -14,6 +14,7 @@ import { maskNoEchoOverrides, type NoEchoMasking } from '../../../src/cfn/noecho
 import type { DescribeChangeSetOutputAll } from '../../../src/cfn/changeset';
 import { errorMessage, GuardError } from '../../../src/errors';
 import type { PlanResult } from '../../../src/plan';
+import { proxyConfig, proxyCredentials } from '../../../src/proxy';
 import type { Runtime } from '../../../src/runtime';
 import { accountGuard } from './account';
 import { createPlan, type ChangeSetPlan } from './change-set';
@@ -85,6 +86,9 @@ export async function runWith(rt: Runtime): Promise<DeployOutcome> {
 export async function deployStack(rt: Runtime): Promise<DeployRun> {
   const inputs = parseInputs(rt.inputs, rt.env, rt.clock.now());
   rt.out.addSecret(inputs.githubToken);
+  // C3: a proxy password (input or environment) is never printed by us; registered all the same.
+  for (const credential of proxyCredentials(proxyConfig(rt.env, rt.inputs('http-proxy') || undefined)))
+    rt.out.addSecret(credential);
   const deps = deployDeps(rt, inputs.region);
   const known: Known = { notes: [] };
   // Tracked (and its cleanup registered with the cancellation) before anything is sent.
