@@ -17,18 +17,26 @@ export interface BackoffOptions {
  * Named backoff presets: every wait in the project uses one of these instead of its own numbers.
  * AWS calls themselves are retried by the SDK (adaptive mode, `src/aws.ts`); `pollUntil` only re-polls
  * on throttling, so there is one retry layer per call.
+ *
+ * Why these numbers (issue #12): the end of a wait is noticed at most one delay late, so the delay near the
+ * expected finish is what a user waits for in vain. Change sets and stack operations mostly end within seconds
+ * to a few minutes, so the delay grows slowly (×1.2) from 1 s and stops at 5 s: a 3 s change set is noticed
+ * ≤ 0.7 s late, a 15 s execution ≤ ~2 s, anything long ≤ 5 s — never more than one status call per second.
+ * Long jobs (an Amplify build, a drift revert of a big stack) cap at 5–10 s: ≤ 1 call / 5 s once they are long.
+ * Jitter 10 % (delays shortened by up to a tenth) still spreads parallel waits apart, and keeps every delay
+ * longer than the one before it (a factor of 1.2 with 20 % jitter could shrink a step).
  */
 export const BACKOFF = {
-  /** A change set being created: one immediate poll, then 1 s, 2 s, 4 s, … ≤ 10 s. */
-  changeSet: { initialMs: 1000, factor: 2, maxMs: 10_000 },
-  /** A stack operation (execute, delete, continue-update-rollback, another deploy): 1 s ×1.5 ≤ 10 s. */
-  stackOperation: { initialMs: 1000, factor: 1.5, maxMs: 10_000 },
-  /** Drift detection of a stack: 1 s ×1.5 ≤ 10 s. */
-  driftDetection: { initialMs: 1000, factor: 1.5, maxMs: 10_000 },
-  /** Reverting drift (a drift-aware change set executing): 2 s ×1.5 ≤ 15 s. */
-  driftRevert: { initialMs: 2000, factor: 1.5, maxMs: 15_000 },
-  /** An Amplify job: 0.5 s ×1.6 ≤ 10 s. */
-  amplifyJob: { initialMs: 500, factor: 1.6, maxMs: 10_000 },
+  /** A change set being created: one immediate poll, then 1 s ×1.2 ≤ 5 s (1, 1.2, 1.44, 1.73, 2.07 … 5 s). */
+  changeSet: { initialMs: 1000, factor: 1.2, maxMs: 5_000, jitter: 0.1 },
+  /** A stack operation (execute, delete, continue-update-rollback, another deploy): 1 s ×1.2 ≤ 5 s. */
+  stackOperation: { initialMs: 1000, factor: 1.2, maxMs: 5_000, jitter: 0.1 },
+  /** Drift detection of a stack (seconds, for a big stack a minute): 1 s ×1.2 ≤ 5 s. */
+  driftDetection: { initialMs: 1000, factor: 1.2, maxMs: 5_000, jitter: 0.1 },
+  /** Reverting drift (a drift-aware change set executing): 1 s ×1.2 ≤ 5 s, like any stack operation. */
+  driftRevert: { initialMs: 1000, factor: 1.2, maxMs: 5_000, jitter: 0.1 },
+  /** An Amplify job (a release: tens of seconds to minutes): 1 s ×1.25 ≤ 10 s (≤ 1 call / 5 s after ~25 s). */
+  amplifyJob: { initialMs: 1000, factor: 1.25, maxMs: 10_000, jitter: 0.1 },
 } as const satisfies Record<string, BackoffOptions>;
 
 export type BackoffPreset = (typeof BACKOFF)[keyof typeof BACKOFF];
@@ -52,8 +60,11 @@ export interface PollOptions<T> extends BackoffOptions {
   clock: Clock;
   /** Poll once; return a value when done, undefined to keep waiting. */
   check: () => Promise<T | undefined>;
-  /** Called between polls (e.g. to stream stack events). */
-  onTick?: () => Promise<void>;
+  /**
+   * Called between polls, right after each poll that did not finish (so the first one runs before the first
+   * sleep), with the number of earlier ticks — e.g. to stream stack events at a lower cadence than the status.
+   */
+  onTick?: (tick: number) => Promise<void>;
   /** Poll immediately before the first sleep. Default true. */
   checkFirst?: boolean;
   /** Stop waiting (throw its reason) as soon as this is aborted, e.g. the job's cancellation signal. */
@@ -102,10 +113,18 @@ export async function pollUntil<T>(options: PollOptions<T>): Promise<T> {
   const bounded = <V>(work: () => Promise<V>): Promise<V> =>
     beforeDeadline(work(), left(), () => timeoutError(options, true), options.signal);
   let attempt = 0;
+  let ticks = 0;
+  const tick = async (): Promise<void> => {
+    const onTick = options.onTick;
+    if (!onTick) return;
+    const index = ticks++;
+    await bounded(() => onTick(index));
+  };
   options.signal?.throwIfAborted();
   if (options.checkFirst !== false) {
     const first = await bounded(() => tryCheck(options));
     if (first !== undefined) return first;
+    await tick();
   }
   for (;;) {
     const elapsed = options.clock.now() - start;
@@ -113,9 +132,9 @@ export async function pollUntil<T>(options: PollOptions<T>): Promise<T> {
     const delay = Math.min(backoffDelay(attempt++, options), Math.max(1, options.timeoutMs - elapsed));
     await options.clock.sleep(delay);
     options.signal?.throwIfAborted();
-    if (options.onTick) await bounded(options.onTick);
     const polled = await bounded(() => tryCheck(options));
     if (polled !== undefined) return polled;
+    await tick();
   }
 }
 

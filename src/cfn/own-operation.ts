@@ -32,17 +32,28 @@ export interface OwnOperationOptions {
   before: Stack | undefined;
   /** Statuses this operation can end in. Default: any status that is not in progress. */
   finalStatuses?: ReadonlySet<string>;
-  /** Statuses of the stack's own events that arrived since the operation was sent (the event stream). */
-  ownEventStatuses?: () => readonly string[];
-  /** Called between polls (stream events). */
-  onTick?: () => Promise<void>;
+  /**
+   * The change set we executed: a stack whose ChangeSetId became this one (it was another before) is running
+   * or ran OUR execution — a proof that costs no call.
+   */
+  changeSetId?: string;
+  /**
+   * Statuses of the stack's own events that arrived since the operation was sent (the event stream). Asked
+   * only when a final status has no cheaper proof; it may fetch the events (one call) before answering.
+   */
+  ownEventStatuses?: () => readonly string[] | Promise<readonly string[]>;
+  /** Called between polls, right after each poll that did not finish (stream events), with its index. */
+  onTick?: (tick: number) => Promise<void>;
   backoff?: BackoffPreset;
   /** Poll once at once. Default true. */
   checkFirst?: boolean;
   signal?: AbortSignal;
 }
 
-type StackWaitOptions = Omit<OwnOperationOptions, 'before' | 'finalStatuses' | 'ownEventStatuses'>;
+type StackWaitOptions = Omit<
+  OwnOperationOptions,
+  'before' | 'finalStatuses' | 'ownEventStatuses' | 'changeSetId'
+>;
 
 /**
  * Poll DescribeStacks for `options.stack` (deadline, backoff, cancellation and ticks from the options) until
@@ -50,7 +61,7 @@ type StackWaitOptions = Omit<OwnOperationOptions, 'before' | 'finalStatuses' | '
  */
 async function pollStack(
   options: StackWaitOptions,
-  done: (stack: Stack | undefined) => boolean,
+  done: (stack: Stack | undefined) => boolean | Promise<boolean>,
 ): Promise<Stack | undefined> {
   const found = await pollUntil<{ stack: Stack | undefined }>({
     what: options.what,
@@ -62,7 +73,7 @@ async function pollStack(
     onTick: options.onTick,
     check: async () => {
       const stack = await describeStack(options.cfn, options.stack);
-      return done(stack) ? { stack } : undefined;
+      return (await done(stack)) ? { stack } : undefined;
     },
   });
   return found.stack;
@@ -72,15 +83,17 @@ async function pollStack(
  * Wait for an operation WE started (ExecuteChangeSet, DeleteStack, ContinueUpdateRollback, …) to end.
  * These calls are asynchronous: right after them DescribeStacks can still show the state we acted on (the
  * previous deploy's UPDATE_COMPLETE, the ROLLBACK_COMPLETE we are deleting). So a final status counts only
- * once our operation visibly started: an *_IN_PROGRESS status was seen, the status differs from the one we
- * started from, LastUpdatedTime moved, or the stack's own event with that status arrived. A stack that is
- * gone (deleted) ends the wait: the result is undefined. The deadline always holds (TimeoutError).
+ * once our operation visibly started. The proofs that cost no call come first: an *_IN_PROGRESS status was
+ * seen, the status differs from the one we started from, LastUpdatedTime moved, the stack's ChangeSetId became
+ * ours; only then the stack's own event with that status (which may cost one DescribeStackEvents). A stack
+ * that is gone (deleted) ends the wait: the result is undefined. The deadline always holds (TimeoutError).
  */
 export function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack | undefined> {
   let sawProgress = false;
   const beforeStatus = options.before?.StackStatus;
   const beforeTime = options.before?.LastUpdatedTime?.getTime() ?? 0;
-  return pollStack(options, (stack) => {
+  const ours = options.changeSetId;
+  return pollStack(options, async (stack) => {
     if (!stack) return true;
     const status = stack.StackStatus ?? '';
     if (isInProgress(status)) {
@@ -88,12 +101,14 @@ export function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack
       return false;
     }
     if (options.finalStatuses && !options.finalStatuses.has(status)) return false;
-    return (
+    if (
       sawProgress ||
       status !== beforeStatus ||
       (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
-      (options.ownEventStatuses?.() ?? []).includes(status)
-    );
+      (!!ours && stack.ChangeSetId === ours && options.before?.ChangeSetId !== ours)
+    )
+      return true;
+    return (await options.ownEventStatuses?.())?.includes(status) ?? false;
   });
 }
 

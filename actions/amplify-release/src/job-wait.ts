@@ -10,7 +10,7 @@ import {
   type JobSummary,
   type Step,
 } from '@aws-sdk/client-amplify';
-import { pollUntil } from '../../../src/poll';
+import { BACKOFF, pollUntil } from '../../../src/poll';
 import { TERMINAL_STATUSES, rethrow, subject, type AmplifyReleaseDeps } from './amplify-api';
 import type { AmplifyReleaseInputs } from './inputs';
 import type { AmplifyReleaseOutcome } from './outcome';
@@ -30,7 +30,7 @@ export interface JobToWaitFor {
 }
 
 /**
- * Poll GetJob (fast-start backoff, injected clock) until the job ends; print each step's status as it
+ * Poll GetJob (BACKOFF.amplifyJob: at once, then 1 s growing ×1.25 to 10 s; injected clock) until the job ends; print each step's status as it
  * changes. A timeout throws TimeoutError, cancellation CancelledError. Returns the finished job whatever its result.
  */
 export async function waitForJob(deps: AmplifyReleaseDeps, wanted: JobToWaitFor): Promise<Job> {
@@ -41,6 +41,7 @@ export async function waitForJob(deps: AmplifyReleaseDeps, wanted: JobToWaitFor)
     what: `Amplify job ${jobId} on ${subject(appId, branch, wanted.region)} to finish`,
     timeoutMs: wanted.timeoutMs,
     clock: deps.clock,
+    ...BACKOFF.amplifyJob,
     check: async () => {
       deps.cancel.throwIfCancelled();
       const job = (await deps.amplify.send(new GetJobCommand({ appId, branchName: branch, jobId }))).job;

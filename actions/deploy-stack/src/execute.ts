@@ -14,6 +14,9 @@ import { EventStreamer, firstFailures } from './events';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
 
+/** Stack events are read on every EVENTS_EVERY-th status poll while an execution runs (the first one at once). */
+export const EVENTS_EVERY = 2;
+
 export interface Execution {
   changeSetId: string;
   type: 'CREATE' | 'UPDATE';
@@ -67,6 +70,8 @@ export async function execute(
           cancel.throwIfCancelled();
           await send();
         }
+        // Status every poll; events right after the first status poll (before the first sleep), then every
+        // other poll, and whenever a final status has no cheaper proof of being ours (own-operation.ts).
         stack = await waitForOwnOperation({
           cfn,
           clock: deps.clock,
@@ -75,15 +80,22 @@ export async function execute(
           timeoutMs: inputs.waitTimeoutMs,
           before,
           finalStatuses: EXECUTION_FINAL[type],
-          ownEventStatuses: () => streamer.stackStatuses,
-          onTick: () => streamer.poll().then(() => undefined),
+          changeSetId,
+          ownEventStatuses: async () => {
+            await streamer.poll();
+            return streamer.stackStatuses;
+          },
+          onTick: async (tick) => {
+            if (tick % EVENTS_EVERY === 0) await streamer.poll();
+          },
           signal: cancel.signal,
         });
         tracked?.executionEnded();
       } finally {
         unregister();
       }
-      await streamer.poll();
+      // Once more after the end, so the log is complete — unless the stack's own final event is already in it.
+      if (!stack?.StackStatus || !streamer.stackStatuses.includes(stack.StackStatus)) await streamer.poll();
       const ok = type === 'CREATE' ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE';
       if (!stack || stack.StackStatus !== ok) {
         const failures = firstFailures([...streamer.failures].reverse());

@@ -212,10 +212,14 @@ export function findArtifacts(template: Record<string, unknown>, ctx: ResolveCon
 
 export interface PreflightDeps {
   cfn: CloudFormationClient;
-  s3: S3Ops;
+  /** Built (and its SDK chunk loaded) only when the template references an artifact that can be checked. */
+  s3: () => Promise<S3Ops>;
 }
 
-/** Fetch the deployed template (Original stage) and HeadObject every artifact it references. */
+/**
+ * Fetch the deployed template (Original stage) and HeadObject every artifact it references. The S3 client is
+ * asked for only once there is an object to check: most stacks reference none, and loading it costs start time.
+ */
 export async function rollbackPreflight(
   deps: PreflightDeps,
   stackName: string,
@@ -240,13 +244,15 @@ export async function rollbackPreflight(
     if (param.ParameterKey) params[param.ParameterKey] = param.ResolvedValue ?? param.ParameterValue;
   const refs = findArtifacts(template, { ...ctx, params, stackName });
   const result: PreflightResult = { present: [], missing: [], notChecked: [] };
+  let s3: S3Ops | undefined;
   for (const ref of refs) {
     if (ref.unresolved || !ref.bucket || !ref.key) {
       result.notChecked.push(ref);
       continue;
     }
+    s3 ??= await deps.s3();
     try {
-      await deps.s3.headObject(ref.bucket, ref.key, ref.version);
+      await s3.headObject(ref.bucket, ref.key, ref.version);
       result.present.push(ref);
     } catch (error) {
       const name = awsErrorName(error);
@@ -287,7 +293,7 @@ export async function runRollbackPreflight(
 ): Promise<PreflightResult> {
   const { log } = deps;
   const result = await rollbackPreflight(
-    { cfn: deps.cfn, s3: await deps.s3() },
+    { cfn: deps.cfn, s3: deps.s3 },
     inputs.stackName,
     stack.Parameters ?? [],
     {

@@ -968,7 +968,44 @@ describe('R2: waiting for our own execution, not the previous state', () => {
       });
     const { run } = setup();
     await expect(run()).resolves.toMatchObject({ result: 'updated' });
-    expect(execution.after).toBe(2); // the immediate check is not enough; the one after the events arrived is
+    // The immediate status check cannot prove it alone: the events are read at once (no sleep first) and
+    // prove it, so one DescribeStacks suffices (it took two, a backoff step apart, before issue #12).
+    expect(execution.after).toBe(1);
+    // prime + the proof; the stack's own final event is already in the log, so no further events call
+    expect(cfnMock.commandCalls(DescribeStackEventsCommand)).toHaveLength(2);
+  });
+
+  it('an UPDATE whose stack already names our change set (Stack.ChangeSetId) is ours without reading events', async () => {
+    const before = stack('UPDATE_COMPLETE', { ChangeSetId: 'arn:previous-change-set' });
+    const execution = aroundExecution(
+      () => ({ Stacks: [before] }),
+      () => ({ Stacks: [{ ...before, ChangeSetId: CS_ID }] }),
+    );
+    changeSetMocks();
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [stackEvent('old', 'UPDATE_COMPLETE')] });
+    const { run } = setup();
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
+    expect(execution.after).toBe(1);
+    // prime + the one after the end (the log is complete); no proof call was needed
+    expect(cfnMock.commandCalls(DescribeStackEventsCommand)).toHaveLength(2);
+  });
+
+  it('an UPDATE whose stack still names the previous change set is not taken for ours', async () => {
+    const before = stack('UPDATE_COMPLETE', { ChangeSetId: 'arn:previous-change-set' });
+    const execution = aroundExecution(
+      () => ({ Stacks: [before] }),
+      (after) => ({
+        Stacks: [
+          after <= 3 ? before : { ...before, StackStatus: 'UPDATE_ROLLBACK_COMPLETE', ChangeSetId: CS_ID },
+        ],
+      }),
+    );
+    changeSetMocks();
+    cfnMock.on(DeleteChangeSetCommand).resolves({});
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [stackEvent('old', 'UPDATE_COMPLETE')] });
+    const { run } = setup();
+    await expect(run()).rejects.toThrow(/ended in UPDATE_ROLLBACK_COMPLETE/);
+    expect(execution.after).toBe(4);
   });
 });
 

@@ -3,8 +3,11 @@
  * Every resource type the preflight reads, each property form, and what stays unresolved.
  */
 import { describe, expect, it } from '@jest/globals';
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import type { S3Ops } from '../../../actions/deploy-stack/src/aws-extra';
 import {
   findArtifacts,
+  rollbackPreflight,
   parseS3Url,
   resolveValue,
   type ResolveContext,
@@ -177,5 +180,48 @@ describe('R1: the artifacts of each resource type', () => {
         unresolved: 'CodeUri uses an intrinsic function or parameter that cannot be resolved here',
       },
     ]);
+  });
+});
+
+describe('R1: the S3 client is loaded only when there is an object to check (cold start)', () => {
+  const cfnAnswering = (template: object) =>
+    ({ send: async () => ({ TemplateBody: JSON.stringify(template) }) }) as unknown as CloudFormationClient;
+  const lambda = (code: object) => ({ Type: 'AWS::Lambda::Function', Properties: { Code: code } });
+  const run = async (resources: Record<string, object>) => {
+    let loads = 0;
+    const heads: string[] = [];
+    const s3 = async (): Promise<S3Ops> => {
+      loads++;
+      return {
+        headObject: async (bucket, key) => void heads.push(`${bucket}/${key}`),
+        putObject: async () => undefined,
+      };
+    };
+    const result = await rollbackPreflight({ cfn: cfnAnswering({ Resources: resources }), s3 }, 'app', [], {
+      region: 'eu-west-1',
+    });
+    return { loads, heads, result };
+  };
+
+  it('R1: a template without S3 artifacts never loads the S3 client', async () => {
+    const { loads, result } = await run({ Queue: { Type: 'AWS::SQS::Queue' }, Fn: lambda({ ZipFile: 'x' }) });
+    expect(loads).toBe(0);
+    expect(result).toEqual({ present: [], missing: [], notChecked: [] });
+  });
+
+  it('R1: only unresolvable artifacts: reported as not checked, the S3 client is not loaded', async () => {
+    const { loads, result } = await run({ Fn: lambda({ S3Bucket: { Ref: 'Nope' }, S3Key: 'k' }) });
+    expect(loads).toBe(0);
+    expect(result.notChecked).toHaveLength(1);
+  });
+
+  it('R1: two artifacts: the S3 client is loaded once and both are checked', async () => {
+    const { loads, heads, result } = await run({
+      One: lambda({ S3Bucket: 'b', S3Key: 'one.zip' }),
+      Two: lambda({ S3Bucket: 'b', S3Key: 'two.zip' }),
+    });
+    expect(loads).toBe(1);
+    expect(heads).toEqual(['b/one.zip', 'b/two.zip']);
+    expect(result.present).toHaveLength(2);
   });
 });

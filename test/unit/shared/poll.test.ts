@@ -44,7 +44,7 @@ describe('pollUntil', () => {
     expect(clock.now()).toBeLessThan(31_000);
   });
 
-  it('a named preset sets the delays (BACKOFF.changeSet: 1 s, 2 s, 4 s, … ≤ 10 s)', async () => {
+  it('a named preset sets the delays (BACKOFF.changeSet: 1 s ×1.2 ≤ 5 s — the end is noticed ≤ 1 delay late)', async () => {
     const clock = fakeClock();
     let n = 0;
     await pollUntil({
@@ -53,11 +53,68 @@ describe('pollUntil', () => {
       clock,
       ...BACKOFF.changeSet,
       jitter: 0,
-      check: async () => (++n > 6 ? 'done' : undefined),
+      check: async () => (++n > 12 ? 'done' : undefined),
     });
-    expect(clock.slept).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
-    expect(BACKOFF.stackOperation).toEqual({ initialMs: 1000, factor: 1.5, maxMs: 10_000 });
-    expect(BACKOFF.driftRevert).toEqual({ initialMs: 2000, factor: 1.5, maxMs: 15_000 });
+    expect(clock.slept).toEqual([1000, 1200, 1440, 1728, 2074, 2488, 2986, 3583, 4300, 5000, 5000, 5000]);
+    expect(BACKOFF.stackOperation).toEqual({ initialMs: 1000, factor: 1.2, maxMs: 5_000, jitter: 0.1 });
+    expect(BACKOFF.driftRevert).toEqual({ initialMs: 1000, factor: 1.2, maxMs: 5_000, jitter: 0.1 });
+  });
+
+  it.each(Object.entries(BACKOFF))(
+    'preset %s: never more than 1 poll/s, each delay ≥ the one before whatever the jitter, ≥ 4.5 s once long',
+    (_name, preset) => {
+      const delays = (random: () => number) =>
+        Array.from({ length: 40 }, (_, i) => backoffDelay(i, { ...preset, random }));
+      const shortest = delays(() => 0);
+      const longest = delays(() => 1);
+      expect(shortest[0]).toBeGreaterThanOrEqual(900);
+      // the shortest next delay is never shorter than the longest previous one, until both reach the cap
+      for (let i = 1; i < 40; i++)
+        expect(shortest[i]!).toBeGreaterThanOrEqual(Math.min(longest[i - 1]!, shortest[39]!));
+      // long waits: at most one call per 4.5 s (5 s less the jitter), never beyond the cap
+      expect(shortest[39]).toBeGreaterThanOrEqual(4_500);
+      expect(Math.max(...longest)).toBeLessThanOrEqual(preset.maxMs);
+    },
+  );
+
+  it('the end of a 3 s wait is noticed < 1 s late, of a 15 s one < 2.5 s late (BACKOFF.stackOperation, no jitter)', async () => {
+    for (const [durationMs, lateMs] of [
+      [3_000, 1_000],
+      [15_000, 2_500],
+    ] as const) {
+      const clock = fakeClock();
+      await pollUntil({
+        what: 'x',
+        timeoutMs: 600_000,
+        clock,
+        ...BACKOFF.stackOperation,
+        jitter: 0,
+        check: async () => (clock.now() >= durationMs ? 'done' : undefined),
+      });
+      expect(clock.now() - durationMs).toBeLessThan(lateMs);
+    }
+  });
+
+  it('onTick runs right after each poll that did not finish (the first before any sleep), with its index', async () => {
+    const clock = fakeClock();
+    const seen: string[] = [];
+    let n = 0;
+    await pollUntil({
+      what: 'x',
+      timeoutMs: 60_000,
+      clock,
+      check: async () => {
+        seen.push(`check@${clock.now()}`);
+        return ++n > 2 ? 'done' : undefined;
+      },
+      onTick: async (tick) => {
+        seen.push(`tick${tick}@${clock.now()}`);
+      },
+      initialMs: 1000,
+      factor: 1,
+      jitter: 0,
+    });
+    expect(seen).toEqual(['check@0', 'tick0@0', 'check@1000', 'tick1@1000', 'check@2000']);
   });
 
   it('stops at once when the signal is aborted (cancellation), even between polls', async () => {
@@ -145,37 +202,29 @@ describe('mapLimit', () => {
 });
 
 describe('T1: the deadline holds whatever the network does', () => {
-  it('T1: a check that never answers ends at the deadline (real time), not when the call gives up', async () => {
-    const { realClock } = await import('../../../src/clock');
-    const { pollUntil } = await import('../../../src/poll');
-    const started = Date.now();
-    await expect(
-      pollUntil({
-        what: 'stack app to finish',
-        timeoutMs: 200,
-        clock: realClock,
-        check: () => new Promise<undefined>(() => undefined),
-      }),
-    ).rejects.toThrow(
+  it.each([
+    [
+      'T1: a check that never answers ends at the deadline (real time), not when the call gives up',
+      { timeoutMs: 200, check: () => new Promise<undefined>(() => undefined) },
       /Timed out after 0 s waiting for stack app to finish \(the last call did not answer in time\)/,
-    );
-    expect(Date.now() - started).toBeLessThan(2_000);
-  });
-
-  it('T1: a tick (event streaming) that hangs cannot hold the wait either', async () => {
-    const { realClock } = await import('../../../src/clock');
-    const { pollUntil } = await import('../../../src/poll');
-    const started = Date.now();
-    await expect(
-      pollUntil({
-        what: 'x',
+    ],
+    [
+      'T1: a tick (event streaming) that hangs cannot hold the wait either',
+      {
         timeoutMs: 300,
-        clock: realClock,
         initialMs: 10,
         check: async () => undefined,
         onTick: () => new Promise<void>(() => undefined),
-      }),
-    ).rejects.toThrow(/Timed out/);
+      },
+      /Timed out/,
+    ],
+  ] as const)('%s', async (_name, hanging, expected) => {
+    const { realClock } = await import('../../../src/clock');
+    const { pollUntil } = await import('../../../src/poll');
+    const started = Date.now();
+    await expect(
+      pollUntil<undefined>({ what: 'stack app to finish', clock: realClock, ...hanging }),
+    ).rejects.toThrow(expected);
     expect(Date.now() - started).toBeLessThan(2_000);
   });
 
