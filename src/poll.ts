@@ -93,7 +93,7 @@ export function beforeDeadline<T>(
     timer.unref();
     const onAbort = (): void => reject(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => {
+    Promise.resolve(work).then(resolve, reject).finally(() => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     });

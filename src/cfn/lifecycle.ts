@@ -8,6 +8,7 @@
 import {
   DeleteChangeSetCommand,
   DescribeChangeSetCommand,
+  DescribeStacksCommand,
   ListChangeSetsCommand,
   type CloudFormationClient,
   type CreateChangeSetCommandInput,
@@ -97,6 +98,21 @@ export function trackChangeSet(
   let lastCleanup: CleanupResult | undefined;
   const label = `change set ${name} of stack ${stackName}`;
 
+  /** The stack's status right now, for an honest report (a read; allowed after cancellation). */
+  const stackStatusNow = async (): Promise<string> => {
+    try {
+      // Bounded well inside the cleanup deadline: a status we cannot read must not cost the whole report.
+      const answer = await beforeDeadline(
+        deps.cfn.send(new DescribeStacksCommand({ StackName: stackId ?? stackName })),
+        deps.cancel.deadlineMs / 4,
+        () => new Error('no answer in time'),
+      );
+      return answer.Stacks?.[0]?.StackStatus ?? 'gone';
+    } catch (e) {
+      return `in a state we could not read (${errorMessage(e)})`;
+    }
+  };
+
   /** Does the change set still exist? true / false, or undefined when we could not tell. */
   const exists = async (target: string): Promise<boolean | undefined> => {
     try {
@@ -120,7 +136,7 @@ export function trackChangeSet(
       case 'executing':
         return {
           ok: false,
-          detail: `${label} was already executing: nothing to delete, and the stack operation continues on AWS (cancelling the job does not stop it); check stack ${stackName}`,
+          detail: `${label} was already executing: nothing to delete, and the stack operation continues on AWS (cancelling the job does not stop it); stack ${stackName} is ${await stackStatusNow()}`,
         };
       default:
         break;

@@ -33,8 +33,8 @@ export interface OwnOperationOptions {
   /** Statuses this operation can end in. Default: any status that is not in progress. */
   finalStatuses?: ReadonlySet<string>;
   /**
-   * The change set we executed: a stack whose ChangeSetId became this one (it was another before) is running
-   * or ran OUR execution — a proof that costs no call.
+   * The change set we executed. Not used as a proof: when CloudFormation sets Stack.ChangeSetId is not
+   * documented, and a completed update moves LastUpdatedTime anyway (a proof that cannot be wrong).
    */
   changeSetId?: string;
   /**
@@ -84,15 +84,13 @@ async function pollStack(
  * These calls are asynchronous: right after them DescribeStacks can still show the state we acted on (the
  * previous deploy's UPDATE_COMPLETE, the ROLLBACK_COMPLETE we are deleting). So a final status counts only
  * once our operation visibly started. The proofs that cost no call come first: an *_IN_PROGRESS status was
- * seen, the status differs from the one we started from, LastUpdatedTime moved, the stack's ChangeSetId became
- * ours; only then the stack's own event with that status (which may cost one DescribeStackEvents). A stack
+ * seen, the status differs from the one we started from, LastUpdatedTime moved; only then the stack's own event with that status (which may cost one DescribeStackEvents). A stack
  * that is gone (deleted) ends the wait: the result is undefined. The deadline always holds (TimeoutError).
  */
 export function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack | undefined> {
   let sawProgress = false;
   const beforeStatus = options.before?.StackStatus;
   const beforeTime = options.before?.LastUpdatedTime?.getTime() ?? 0;
-  const ours = options.changeSetId;
   return pollStack(options, async (stack) => {
     if (!stack) return true;
     const status = stack.StackStatus ?? '';
@@ -101,12 +99,7 @@ export function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack
       return false;
     }
     if (options.finalStatuses && !options.finalStatuses.has(status)) return false;
-    if (
-      sawProgress ||
-      status !== beforeStatus ||
-      (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime ||
-      (!!ours && stack.ChangeSetId === ours && options.before?.ChangeSetId !== ours)
-    )
+    if (sawProgress || status !== beforeStatus || (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime)
       return true;
     return (await options.ownEventStatuses?.())?.includes(status) ?? false;
   });

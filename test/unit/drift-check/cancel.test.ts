@@ -178,7 +178,7 @@ describe('K1: cancellation cleans up drift-aware change sets and says only what 
     const { fake, reports } = await cancelledRun('ExecuteChangeSet', { inputs: { revert: 'true' } });
     expectNotCleanedUp(
       reports,
-      `${LABEL} was already executing: nothing to delete, and the stack operation continues on AWS (cancelling the job does not stop it); check stack web-prod`,
+      `${LABEL} was already executing: nothing to delete, and the stack operation continues on AWS (cancelling the job does not stop it); stack web-prod is UPDATE_COMPLETE`,
     );
     expect(fake.ops('DeleteChangeSet')).toHaveLength(0);
   });
