@@ -44,6 +44,13 @@ export interface OwnOperationOptions {
   ownEventStatuses?: () => readonly string[] | Promise<readonly string[]>;
   /** Called between polls, right after each poll that did not finish (stream events), with its index. */
   onTick?: (tick: number) => Promise<void>;
+  /**
+   * The event stream leads the wait (one call a poll instead of two): each poll first fetches the stack's new
+   * events and answers the statuses of its own events since the operation was sent; DescribeStacks is sent
+   * only when they show a status this operation can end in, on every {@link STATUS_SAFETY_EVERY}-th poll (a
+   * stack that vanished, an event that never comes) and for the rest of the wait once reading events failed.
+   */
+  eventsLead?: () => Promise<readonly string[]>;
   backoff?: BackoffPreset;
   /** Poll once at once. Default true. */
   checkFirst?: boolean;
@@ -52,8 +59,11 @@ export interface OwnOperationOptions {
 
 type StackWaitOptions = Omit<
   OwnOperationOptions,
-  'before' | 'finalStatuses' | 'ownEventStatuses' | 'changeSetId'
+  'before' | 'finalStatuses' | 'ownEventStatuses' | 'changeSetId' | 'eventsLead'
 >;
+
+/** With events leading, DescribeStacks is still sent on every STATUS_SAFETY_EVERY-th poll (the first is 0). */
+export const STATUS_SAFETY_EVERY = 5;
 
 /**
  * Poll DescribeStacks for `options.stack` (deadline, backoff, cancellation and ticks from the options) until
@@ -62,7 +72,10 @@ type StackWaitOptions = Omit<
 async function pollStack(
   options: StackWaitOptions,
   done: (stack: Stack | undefined) => boolean | Promise<boolean>,
+  /** Asked before each DescribeStacks with the poll's index: false = this poll ends without one. */
+  worthAsking?: (poll: number) => Promise<boolean>,
 ): Promise<Stack | undefined> {
+  let polls = 0;
   const found = await pollUntil<{ stack: Stack | undefined }>({
     what: options.what,
     timeoutMs: options.timeoutMs,
@@ -72,6 +85,7 @@ async function pollStack(
     signal: options.signal,
     onTick: options.onTick,
     check: async () => {
+      if (worthAsking && !(await worthAsking(polls++))) return undefined;
       const stack = await describeStack(options.cfn, options.stack);
       return (await done(stack)) ? { stack } : undefined;
     },
@@ -91,18 +105,55 @@ export function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack
   let sawProgress = false;
   const beforeStatus = options.before?.StackStatus;
   const beforeTime = options.before?.LastUpdatedTime?.getTime() ?? 0;
-  return pollStack(options, async (stack) => {
-    if (!stack) return true;
-    const status = stack.StackStatus ?? '';
-    if (isInProgress(status)) {
-      sawProgress = true;
-      return false;
-    }
-    if (options.finalStatuses && !options.finalStatuses.has(status)) return false;
-    if (sawProgress || status !== beforeStatus || (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime)
+  const lead = options.eventsLead && eventsLeadGate(options.eventsLead, options.finalStatuses);
+  return pollStack(
+    options,
+    async (stack) => {
+      if (!stack) return true;
+      const status = stack.StackStatus ?? '';
+      if (isInProgress(status)) {
+        sawProgress = true;
+        return false;
+      }
+      if (options.finalStatuses && !options.finalStatuses.has(status)) return false;
+      if (sawProgress || status !== beforeStatus || (stack.LastUpdatedTime?.getTime() ?? 0) !== beforeTime)
+        return true;
+      if (lead?.ownStatuses.includes(status)) return true;
+      return (await options.ownEventStatuses?.())?.includes(status) ?? false;
+    },
+    lead?.worthAsking,
+  );
+}
+
+/**
+ * The events-lead gate: a DescribeStacks is worth sending when the operation's own events show a status it can
+ * end in (the first such, so a later operation of someone else cannot hide ours), on every
+ * STATUS_SAFETY_EVERY-th poll, and — for the rest of the wait — once reading events failed.
+ */
+function eventsLeadGate(
+  readEvents: () => Promise<readonly string[]>,
+  finalStatuses: ReadonlySet<string> | undefined,
+): { ownStatuses: readonly string[]; worthAsking: (poll: number) => Promise<boolean> } {
+  const gate = {
+    ownStatuses: [] as readonly string[],
+    failed: false,
+    worthAsking: async (_poll: number) => true,
+  };
+  gate.worthAsking = async (poll: number) => {
+    if (gate.failed) return true;
+    try {
+      gate.ownStatuses = await readEvents();
+    } catch {
+      // Events are a speed-up, never a condition: without them the status leads (one call a poll, as before).
+      gate.failed = true;
       return true;
-    return (await options.ownEventStatuses?.())?.includes(status) ?? false;
-  });
+    }
+    if (poll % STATUS_SAFETY_EVERY === 0) return true;
+    return gate.ownStatuses.some((status) =>
+      finalStatuses ? finalStatuses.has(status) : !isInProgress(status),
+    );
+  };
+  return gate;
 }
 
 /** Wait until an operation someone else runs on the stack ends (no *_IN_PROGRESS); undefined when it is gone. */

@@ -14,9 +14,6 @@ import { EventStreamer, firstFailures } from './events';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
 
-/** Stack events are read on every EVENTS_EVERY-th status poll while an execution runs (the first one at once). */
-export const EVENTS_EVERY = 2;
-
 export interface Execution {
   changeSetId: string;
   type: 'CREATE' | 'UPDATE';
@@ -70,8 +67,8 @@ export async function execute(
           cancel.throwIfCancelled();
           await send();
         }
-        // Status every poll; events right after the first status poll (before the first sleep), then every
-        // other poll, and whenever a final status has no cheaper proof of being ours (own-operation.ts).
+        // The event stream leads: one DescribeStackEvents a poll streams the log and shows when our operation
+        // ended; DescribeStacks only when it did, and as a safety net (own-operation.ts eventsLead).
         stack = await waitForOwnOperation({
           cfn,
           clock: deps.clock,
@@ -81,12 +78,9 @@ export async function execute(
           before,
           finalStatuses: EXECUTION_FINAL[type],
           changeSetId,
-          ownEventStatuses: async () => {
+          eventsLead: async () => {
             await streamer.poll();
             return streamer.stackStatuses;
-          },
-          onTick: async (tick) => {
-            if (tick % EVENTS_EVERY === 0) await streamer.poll();
           },
           signal: cancel.signal,
         });
