@@ -114,7 +114,7 @@ describe('T1/R2: events lead the wait (issue #12)', () => {
 
   it('events that cannot be read (AccessDenied) do not block the wait: the status leads from then on', async () => {
     const clock = fakeClock();
-    const update = simulatedUpdate(clock, 8_000);
+    simulatedUpdate(clock, 8_000);
     let eventCalls = 0;
     await expect(
       waitForOwnOperation({
