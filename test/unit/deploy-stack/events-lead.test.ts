@@ -41,22 +41,28 @@ function simulatedUpdate(clock: ReturnType<typeof fakeClock>, durationMs: number
   return { events, eventCalls: () => eventCalls, start };
 }
 
-const cfn = () => new CloudFormationClient({ region: 'us-east-1' });
+/** waitForOwnOperation for an UPDATE of `base`, the events leading. */
+const waitLed = (
+  clock: ReturnType<typeof fakeClock>,
+  eventsLead: () => Promise<readonly string[]>,
+  timeoutMs = 120_000,
+) =>
+  waitForOwnOperation({
+    cfn: new CloudFormationClient({ region: 'us-east-1' }),
+    clock,
+    stack: base.StackId as string,
+    what: 'stack s',
+    timeoutMs,
+    before: base,
+    finalStatuses: EXECUTION_FINAL.UPDATE,
+    eventsLead,
+  });
 
 describe('T1/R2: events lead the wait (issue #12)', () => {
   it('a long update: one call a poll, DescribeStacks only at the safety net and once the events show the end', async () => {
     const clock = fakeClock();
     const update = simulatedUpdate(clock, 15_000);
-    const stack = await waitForOwnOperation({
-      cfn: cfn(),
-      clock,
-      stack: base.StackId as string,
-      what: 'stack s',
-      timeoutMs: 600_000,
-      before: base,
-      finalStatuses: EXECUTION_FINAL.UPDATE,
-      eventsLead: update.events,
-    });
+    const stack = await waitLed(clock, update.events, 600_000);
     expect(stack?.StackStatus).toBe('UPDATE_COMPLETE');
     const statusCalls = cfnMock.commandCalls(DescribeStacksCommand).length;
     const polls = update.eventCalls();
@@ -73,18 +79,9 @@ describe('T1/R2: events lead the wait (issue #12)', () => {
   it('an update that ends at once: the first poll (events + status) notices it — no sleep', async () => {
     const clock = fakeClock();
     const update = simulatedUpdate(clock, 0);
-    await expect(
-      waitForOwnOperation({
-        cfn: cfn(),
-        clock,
-        stack: base.StackId as string,
-        what: 'stack s',
-        timeoutMs: 60_000,
-        before: base,
-        finalStatuses: EXECUTION_FINAL.UPDATE,
-        eventsLead: update.events,
-      }),
-    ).resolves.toMatchObject({ StackStatus: 'UPDATE_COMPLETE' });
+    await expect(waitLed(clock, update.events, 60_000)).resolves.toMatchObject({
+      StackStatus: 'UPDATE_COMPLETE',
+    });
     expect(clock.now() - update.start).toBe(0);
     expect(update.eventCalls()).toBe(1);
     expect(cfnMock.commandCalls(DescribeStacksCommand)).toHaveLength(1);
@@ -95,19 +92,14 @@ describe('T1/R2: events lead the wait (issue #12)', () => {
     cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [base] });
     let eventCalls = 0;
     await expect(
-      waitForOwnOperation({
-        cfn: cfn(),
-        clock: fakeClock(),
-        stack: base.StackId as string,
-        what: 'stack s',
-        timeoutMs: 30_000,
-        before: base,
-        finalStatuses: EXECUTION_FINAL.UPDATE,
-        eventsLead: async () => {
+      waitLed(
+        fakeClock(),
+        async () => {
           eventCalls++;
           return [];
         },
-      }),
+        30_000,
+      ),
     ).rejects.toBeInstanceOf(TimeoutError);
     expect(eventCalls).toBeGreaterThan(3);
   });
@@ -117,20 +109,11 @@ describe('T1/R2: events lead the wait (issue #12)', () => {
     simulatedUpdate(clock, 8_000);
     let eventCalls = 0;
     await expect(
-      waitForOwnOperation({
-        cfn: cfn(),
-        clock,
-        stack: base.StackId as string,
-        what: 'stack s',
-        timeoutMs: 60_000,
-        before: base,
-        finalStatuses: EXECUTION_FINAL.UPDATE,
-        eventsLead: async () => {
-          eventCalls++;
-          throw Object.assign(new Error('not authorized to perform cloudformation:DescribeStackEvents'), {
-            name: 'AccessDenied',
-          });
-        },
+      waitLed(clock, async () => {
+        eventCalls++;
+        throw Object.assign(new Error('not authorized to perform cloudformation:DescribeStackEvents'), {
+          name: 'AccessDenied',
+        });
       }),
     ).resolves.toMatchObject({ StackStatus: 'UPDATE_COMPLETE' });
     expect(eventCalls).toBe(1);
@@ -141,17 +124,8 @@ describe('T1/R2: events lead the wait (issue #12)', () => {
     const clock = fakeClock();
     const update = simulatedUpdate(clock, 3_000);
     await expect(
-      waitForOwnOperation({
-        cfn: cfn(),
-        clock,
-        stack: base.StackId as string,
-        what: 'stack s',
-        timeoutMs: 120_000,
-        before: base,
-        finalStatuses: EXECUTION_FINAL.UPDATE,
-        // Only the start is ever seen in the events.
-        eventsLead: async () => ['UPDATE_IN_PROGRESS'],
-      }),
+      // Only the start is ever seen in the events.
+      waitLed(clock, async () => ['UPDATE_IN_PROGRESS']),
     ).resolves.toMatchObject({ StackStatus: 'UPDATE_COMPLETE' });
     expect(cfnMock.commandCalls(DescribeStacksCommand).length).toBeGreaterThanOrEqual(2);
     expect(clock.now() - update.start).toBeLessThan(60_000);
@@ -166,16 +140,11 @@ describe('T1/R2: events lead the wait (issue #12)', () => {
         Stacks: [{ ...base, StackStatus: statusCalls < 3 ? 'UPDATE_IN_PROGRESS' : 'UPDATE_COMPLETE' }],
       };
     });
-    const stack = await waitForOwnOperation({
-      cfn: cfn(),
+    const stack = await waitLed(
       clock,
-      stack: base.StackId as string,
-      what: 'stack s',
-      timeoutMs: 120_000,
-      before: base,
-      finalStatuses: EXECUTION_FINAL.UPDATE,
-      eventsLead: async () => ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'],
-    });
+      async () => ['UPDATE_IN_PROGRESS', 'UPDATE_COMPLETE', 'UPDATE_IN_PROGRESS'],
+      120_000,
+    );
     // The first final status in the events asks for the stack; the stack in progress is not taken as the end.
     expect(stack?.StackStatus).toBe('UPDATE_COMPLETE');
     expect(statusCalls).toBe(3);
