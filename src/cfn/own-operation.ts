@@ -62,7 +62,7 @@ type StackWaitOptions = Omit<
   'before' | 'finalStatuses' | 'ownEventStatuses' | 'changeSetId' | 'eventsLead'
 >;
 
-/** With events leading, DescribeStacks is still sent on every STATUS_SAFETY_EVERY-th poll (the first is 0). */
+/** With events leading, DescribeStacks is still sent on every STATUS_SAFETY_EVERY-th poll (the 5th, 10th, …). */
 export const STATUS_SAFETY_EVERY = 5;
 
 /**
@@ -148,7 +148,7 @@ function eventsLeadGate(
       gate.failed = true;
       return true;
     }
-    if (poll % STATUS_SAFETY_EVERY === 0) return true;
+    if ((poll + 1) % STATUS_SAFETY_EVERY === 0) return true;
     return gate.ownStatuses.some((status) =>
       finalStatuses ? finalStatuses.has(status) : !isInProgress(status),
     );
