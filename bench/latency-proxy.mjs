@@ -18,6 +18,7 @@
  * take; `proxy.close()` stops it. Run as a script (`node bench/latency-proxy.mjs <upstream> [csMs] [execMs]`)
  * it serves until interrupted and prints the calls it sees.
  */
+import { forwardRequest } from '../scripts/http-forward.mjs';
 import http from 'node:http';
 import { URLSearchParams, pathToFileURL } from 'node:url';
 
@@ -102,29 +103,7 @@ export async function startLatencyProxy(upstream, options = {}) {
     return undefined;
   };
 
-  const forward = (req, body) =>
-    new Promise((resolve, reject) => {
-      const up = http.request(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host },
-          agent,
-        },
-        (res) => {
-          const chunks = [];
-          res.on('data', (chunk) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
-          );
-          res.on('error', reject);
-        },
-      );
-      up.on('error', reject);
-      up.end(body);
-    });
+  const forward = (req, body) => forwardRequest(target, req, body, agent);
 
   /** DescribeChangeSet: in progress until ready. */
   const rewriteChangeSet = (xml) => {

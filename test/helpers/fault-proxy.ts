@@ -11,6 +11,7 @@
  * text), `late` (forward at once — the service does the work — and hold the answer: a call in flight that a
  * cancellation cannot take back).
  */
+import { forwardRequest } from '../../scripts/http-forward.mjs';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
@@ -84,31 +85,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const calls: ProxyCall[] = [];
   const sockets = new Set<Socket>();
 
-  const forward = (
-    req: http.IncomingMessage,
-    body: Buffer,
-  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
-    new Promise((resolve, reject) => {
-      const up = http.request(
-        {
-          host: target.hostname,
-          port: target.port,
-          method: req.method,
-          path: req.url,
-          headers: { ...req.headers, host: target.host },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks) }),
-          );
-          res.on('error', reject);
-        },
-      );
-      up.on('error', reject);
-      up.end(body);
-    });
+  const forward = (req: http.IncomingMessage, body: Buffer) => forwardRequest(target, req, body);
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
