@@ -125,6 +125,29 @@ await guarded(async () => {
       subjects.push({ name: action, bundle, actionYml: path.join(REPO, 'actions', action, 'action.yml') });
   }
   const notes = [];
+  // The SDK's own floor: bench/sdk-floor.mjs bundled as the actions are (ncc, minified).
+  const floorDir = tempDir('gd-cold-sdk-floor-');
+  const built = await timedRun(
+    process.execPath,
+    [
+      path.join(REPO, 'node_modules/@vercel/ncc/dist/ncc/cli.js'),
+      'build',
+      path.join(REPO, 'bench/sdk-floor.mjs'),
+      '-o',
+      floorDir,
+      '--minify',
+      '-q',
+    ],
+    { rss: false, timeoutMs: 120_000 },
+  );
+  const floorBundle = path.join(floorDir, 'index.mjs');
+  if (built.code === 0 && fs.existsSync(floorBundle))
+    subjects.push({
+      name: 'SDK floor (client-cloudformation only)',
+      bundle: floorBundle,
+      actionYml: path.join(REPO, 'actions/deploy-stack/action.yml'),
+    });
+  else notes.push(`SDK floor skipped: ncc exited ${built.code}.`);
   const peer = findPeer();
   if (peer.missing) notes.push(`peer skipped: ${peer.missing}.`);
   else subjects.push({ name: 'peer', bundle: peer.bundle, actionYml: peer.actionYml });
@@ -207,7 +230,7 @@ await guarded(async () => {
   const mib = (bytes) => (bytes / 1024 / 1024).toFixed(2);
   const sizeOf = (subject) => {
     const folder = path.dirname(subject.bundle);
-    const chunks = fs.readdirSync(folder).filter((file) => file.endsWith('.js'));
+    const chunks = fs.readdirSync(folder).filter((file) => /\.m?js$/.test(file));
     const total = chunks.reduce((sum, file) => sum + fs.statSync(path.join(folder, file)).size, 0);
     return `${mib(fs.statSync(subject.bundle).size)} / ${mib(total)} (${chunks.length})`;
   };
@@ -234,7 +257,8 @@ await guarded(async () => {
         ? []
         : [ratio(first, get(node.label, 'peer', 'first')), ratio(exit, get(node.label, 'peer', 'exit'))];
       const targets = [`≤ 2× node ${byBare.every((value) => value <= 2) ? '✓' : '✗'}`];
-      if (!peer.missing && subject.name !== 'peer')
+      if (subject.name.startsWith('SDK floor')) targets.splice(0, 1, 'reference');
+      if (!peer.missing && subject.name !== 'peer' && !subject.name.startsWith('SDK floor'))
         targets.push(`≤ 0.6× peer ${byPeer.every((value) => value <= 0.6) ? '✓' : '✗'}`);
       rows.push([
         node.label,
