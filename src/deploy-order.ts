@@ -34,36 +34,46 @@ export type GitRunner = (args: string[], cwd: string, timeoutMs?: number) => Pro
 export function gitRunner(env: NodeJS.ProcessEnv): GitRunner {
   return (args, cwd, timeoutMs = GIT_TIMEOUT_MS) =>
     new Promise((resolve) => {
-      let child;
+      let stdout = '';
+      let stderr = '';
+      let done = false;
+      const finish = (code: number | null, detail?: string) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr: detail ?? stderr });
+      };
+      const timer = setTimeout(() => {
+        // The whole process group (a hook or helper git started too), then the answer at once: an
+        // orphan holding the pipes open must not hold the deploy (T1).
+        try {
+          if (child?.pid) process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          child?.kill('SIGKILL');
+        }
+        child?.stdout?.destroy();
+        child?.stderr?.destroy();
+        finish(null, `git did not finish within ${timeoutMs} ms`);
+      }, timeoutMs);
+      timer.unref();
+      let child: ReturnType<typeof spawn> | undefined;
       try {
-        // No prompts, no optional locks, and no fsmonitor hook from the repository's config.
+        // No shell, no prompts, no optional locks, and no fsmonitor hook from the repository's config.
         child = spawn('git', ['-c', 'core.fsmonitor=false', ...args], {
           cwd,
           shell: false,
+          detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
           env: { ...env, GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' },
         });
       } catch (error) {
-        resolve({ code: null, stdout: '', stderr: errorMessage(error) });
+        finish(null, errorMessage(error));
         return;
       }
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8').slice(0, 4096)));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8').slice(0, 4096)));
-      const timer = setTimeout(() => {
-        stderr = `git did not finish within ${timeoutMs} ms`;
-        child.kill('SIGKILL');
-      }, timeoutMs);
-      timer.unref();
-      child.on('error', (error) => {
-        clearTimeout(timer);
-        resolve({ code: null, stdout, stderr: errorMessage(error) });
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: stderr.startsWith('git did not finish') ? null : code, stdout, stderr });
-      });
+      child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8').slice(0, 4096)));
+      child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8').slice(0, 4096)));
+      child.on('error', (error) => finish(null, errorMessage(error)));
+      child.on('close', (code) => finish(code));
     });
 }
 
