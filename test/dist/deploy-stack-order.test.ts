@@ -67,12 +67,13 @@ describe('dist/deploy-stack: deploy order (O1)', () => {
 
   it('L1: bad stack-policy, six rollback alarms, minutes out of range, a bad prefix → one ::error:: line, exit 1', async () => {
     const alarm = (n: number) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:a${n}`;
-    for (const inputs of [
+    const cases: Array<Record<string, string>> = [
       { 'stack-policy': '{"Statement":' },
       { 'rollback-alarms': [1, 2, 3, 4, 5, 6].map(alarm).join(',') },
       { 'rollback-alarms': alarm(1), 'rollback-monitoring-minutes': '181' },
       { 'deploy-record-prefix': 'no-slash' },
-    ]) {
+    ];
+    for (const inputs of cases) {
       const run = await deployAt(b, { name: uniqueName('dist-l1'), 'parameter-overrides': 'ApiToken=x1', ...inputs });
       expect({ inputs, code: run.code, errors: errorLines(run).length }).toEqual({ inputs, code: 1, errors: 1 });
       expect(run.outputs['stack-id'] ?? '').toBe('');

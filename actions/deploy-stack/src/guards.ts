@@ -74,8 +74,8 @@ export interface GuardState {
   /** The record as first read (the re-check before executing compares with it). */
   read?: RecordRead;
   decision?: OrderDecision;
-  /** The stack's policy as read for the plan (normalised), when it was read. */
-  policy?: string;
+  /** The stack's policy as read for the plan (normalised; body undefined: none, or it could not be read). */
+  policy?: { body?: string };
 }
 
 function gitDir(inputs: DeployInputs, env: NodeJS.ProcessEnv): string {
@@ -159,6 +159,21 @@ export async function beforePlan(
   return state;
 }
 
+/**
+ * GetStackPolicy, never fatal: without cloudformation:GetStackPolicy the plan cannot check the stack's own
+ * policy (a debug line), and a given stack-policy is then set without comparing (a warning says why).
+ */
+async function readPolicy(deps: GuardDeps, stack: string, given: boolean): Promise<{ body?: string }> {
+  try {
+    return { body: await currentStackPolicy(deps.cfn, stack) };
+  } catch (error) {
+    const message = `Could not read the stack policy of ${stack} (${errorMessage(error)})`;
+    if (given) deps.log.warning(`${message}: stack-policy is set without comparing.`);
+    else deps.log.debug(`${message}: the plan does not check it.`);
+    return {};
+  }
+}
+
 /** Notes for the plan: rollback triggers, and the changes the stack policy in force would deny. */
 export async function planNotes(
   deps: GuardDeps,
@@ -173,8 +188,8 @@ export async function planNotes(
   const given = inputs.guards.stackPolicy;
   if (stack?.StackId && changes.length) {
     // The policy in force while the update runs: ours when given (set before executing), else the stack's.
-    state.policy = await currentStackPolicy(deps.cfn, stack.StackId);
-    const policy = given ?? state.policy;
+    state.policy = await readPolicy(deps, stack.StackId, !!given);
+    const policy = given ?? state.policy?.body;
     const warning =
       policy &&
       denialWarning(
@@ -214,7 +229,7 @@ export async function beforeExecute(
   }
   const policy = inputs.guards.stackPolicy;
   if (type === 'UPDATE' && policy) {
-    const current = state.policy ?? (await currentStackPolicy(deps.cfn, stackRef));
+    const current = (state.policy ?? (await readPolicy(deps, stackRef, true))).body;
     if (await applyStackPolicy(deps.cfn, stackRef, policy, current))
       deps.log.info(`Stack policy of ${inputs.stackName} set from stack-policy before the update.`);
     else deps.log.info(`Stack policy of ${inputs.stackName} already matches stack-policy.`);

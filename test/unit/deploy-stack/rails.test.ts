@@ -296,6 +296,25 @@ describe('stack policy', () => {
     expect(own.warnings().join('\n')).toMatch(/Stack policy \(the stack's current policy\) denies 1 change/);
   });
 
+  it('without cloudformation:GetStackPolicy an update still deploys (the plan cannot check the policy; a given one is set)', async () => {
+    const denied = Object.assign(new Error('not authorized to perform: cloudformation:GetStackPolicy'), {
+      name: 'AccessDenied',
+    });
+    updateFlow([change('Db', 'Modify', 'True')]);
+    cfnMock.on(GetStackPolicyCommand).rejects(denied);
+    const plain = setup({ 'allow-destructive': 'true' });
+    await expect(plain.run()).resolves.toMatchObject({ result: 'updated' });
+    expect(plain.warnings()).toEqual([]);
+    cfnMock.reset();
+    updateFlow([change('Db', 'Modify', 'True')]);
+    cfnMock.on(GetStackPolicyCommand).rejects(denied);
+    cfnMock.on(SetStackPolicyCommand).resolves({});
+    const given = setup({ 'allow-destructive': 'true', 'stack-policy': ALLOW_ALL });
+    await expect(given.run()).resolves.toMatchObject({ result: 'updated' });
+    expect(given.warnings().join('\n')).toMatch(/Could not read the stack policy.*set without comparing/);
+    expect(cfnMock.commandCalls(SetStackPolicyCommand)).toHaveLength(1);
+  });
+
   it('policyDenials: explicit Deny, implicit deny (nothing allows it), wildcards, NotResource and ResourceType conditions', () => {
     expect(
       policyDenials(DENY_DB_REPLACE, [
