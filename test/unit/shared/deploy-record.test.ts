@@ -121,13 +121,11 @@ describe('O1: deploy record', () => {
     expect(await records.read('/guarded-deploy/app')).toEqual({ kind: 'found', record: RECORD });
     ssmMock.on(GetParameterCommand).resolves({ Parameter: { Value: '::stop-commands::x' } });
     expect(await records.read('/guarded-deploy/app')).toMatchObject({ kind: 'unreadable' });
-    ssmMock
-      .on(GetParameterCommand)
-      .rejects(
-        Object.assign(new Error('User is not authorized to perform ssm:GetParameter'), {
-          name: 'AccessDeniedException',
-        }),
-      );
+    ssmMock.on(GetParameterCommand).rejects(
+      Object.assign(new Error('User is not authorized to perform ssm:GetParameter'), {
+        name: 'AccessDeniedException',
+      }),
+    );
     expect(await records.read('/guarded-deploy/app')).toMatchObject({ kind: 'failed', denied: true });
     expect(ssmMock.commandCalls(GetParameterCommand)[0]!.args[0].input).toEqual({
       Name: '/guarded-deploy/app',
