@@ -46,19 +46,16 @@ function deployAt(commit: string, inputs: Record<string, string>) {
     GITHUB_RUN_ID: String(++runId),
     GITHUB_RUN_ATTEMPT: '1',
   };
-  const rt = fakeRuntime({
-    action: 'deploy-stack',
-    env,
-    inputs: { template: 'template.yaml', 'wait-timeout-minutes': '2', ...inputs },
+  const rt = fakeRuntime({ action: 'deploy-stack', env, inputs: { template: 'template.yaml', ...inputs } });
+  // Real time and clients that talk to moto (through the runtime's factory: our config and cancellation guard).
+  const toMoto = awsFactory(rt.cancel, env);
+  Object.assign(rt, {
+    clock: { ...realClock, slept: [] as number[] },
+    aws: ((Client, region, extra = {}) =>
+      toMoto(Client, region, { ...motoClientConfig(), ...extra })) as typeof rt.aws,
   });
-  rt.clock = Object.assign({ slept: [] as number[] }, realClock);
-  const factory = awsFactory(rt.cancel, env);
-  rt.aws = (Client, region, extra = {}) => factory(Client, region, { ...motoClientConfig(), ...extra });
-  return {
-    run: () => runWith(rt),
-    rt,
-    warnings: () => rt.sink.commands.filter((c) => c.name === 'warning').map((c) => c.message),
-  };
+  const warnings = () => rt.sink.commands.filter((c) => c.name === 'warning').map((c) => c.message);
+  return { run: () => runWith(rt), rt, warnings };
 }
 
 async function recordOf(name: string): Promise<Record<string, string>> {
