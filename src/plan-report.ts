@@ -33,18 +33,26 @@ export function destructiveRefusal(
   return `Refusing to execute ${subject}: ${blocking.length} destructive change(s) not allow-listed: ${list}${blocking.length > 10 ? ', …' : ''}. Review the plan, then set allow-destructive: true or add the logical ids or resource types to destructive-allow-list${alternative ? `, or ${alternative}` : ''} (H2).`;
 }
 
+/** `changes-only`: like auto, but a plan with no changes posts nothing — it only updates an existing comment. */
+export type PlanCommentMode = CommentMode | 'changes-only';
+
 export interface PostCommentOptions {
-  mode: CommentMode;
+  mode: PlanCommentMode;
   token?: string;
   action: string;
   stack: string;
   environment?: string;
+  /** The target's account and region: part of the comment's key when given (src/pr-comment.ts markerFor). */
+  account?: string;
+  region?: string;
+  /** The plan has no changes (with changes-only: update an existing comment, never post one). */
+  empty?: boolean;
   /** The rendered body (the outbound channel redacts and caps it). */
   body: string;
 }
 
 /**
- * Post or update the sticky plan comment for (action, stack, environment). Never throws. The body goes
+ * Post or update the sticky plan comment for (action, stack, environment[, account, region]). Never throws. The body goes
  * through the runtime's outbound channel (redacted, capped at GitHub's limit) and the client comes from the
  * runtime's GitHub factory.
  */
@@ -67,7 +75,7 @@ export async function postPlanComment(
     }
     const octokit = options.token ? await rt.github(options.token) : undefined;
     const resolved = await resolveCommentTarget({
-      mode: options.mode,
+      mode: options.mode === 'changes-only' ? 'auto' : options.mode,
       token: options.token,
       eventName: env.GITHUB_EVENT_NAME,
       payload,
@@ -85,10 +93,18 @@ export async function postPlanComment(
       owner: resolved.target.owner,
       repo: resolved.target.repo,
       issueNumber: resolved.target.issueNumber,
-      marker: { action: options.action, stack: options.stack, environment: options.environment },
+      marker: {
+        action: options.action,
+        stack: options.stack,
+        environment: options.environment,
+        ...(options.account !== undefined || options.region !== undefined
+          ? { account: options.account, region: options.region }
+          : {}),
+      },
       body: options.body,
       out: rt.out,
       fromFork: resolved.target.fromFork,
+      create: !(options.mode === 'changes-only' && options.empty === true),
     });
     if (result)
       rt.out.info(

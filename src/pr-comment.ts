@@ -1,6 +1,6 @@
 /**
- * Sticky PR comments: one comment per (action, stack, environment), found by a hidden marker and updated in
- * place on every run. A comment is a side channel: any failure is a visible warning that says what is
+ * Sticky PR comments: one comment per target — (action, stack, environment), and for deploy-stack also account
+ * and region — found by a hidden marker and updated in place on every run. A comment is a side channel: any failure is a visible warning that says what is
  * missing, never an exception and never a failed deploy (L2).
  */
 import fs from 'node:fs';
@@ -210,6 +210,12 @@ export interface CommentMarker {
   action: string;
   stack: string;
   environment?: string;
+  /**
+   * The target's AWS account and region: set either, and the marker has five parts, so plans of one stack name
+   * in two accounts or regions keep a comment each. Undefined account: not known (yet) to this run.
+   */
+  account?: string;
+  region?: string;
 }
 
 function markerPart(value: string | undefined): string {
@@ -217,9 +223,45 @@ function markerPart(value: string | undefined): string {
   return safe || '-';
 }
 
-/** `<!-- guarded-deploy:<action>:<stack>:<environment> -->` (characters outside `[A-Za-z0-9._/-]` become `_`). */
+function keyed(marker: CommentMarker): boolean {
+  return marker.account !== undefined || marker.region !== undefined;
+}
+
+/**
+ * `<!-- guarded-deploy:<action>:<stack>:<environment> -->`, or with an account or region
+ * `<!-- guarded-deploy:<action>:<stack>:<environment>:<account>:<region> -->` (characters outside
+ * `[A-Za-z0-9._/-]` become `_`, an empty part is `-`).
+ */
 export function markerFor(marker: CommentMarker): string {
-  return `<!-- guarded-deploy:${markerPart(marker.action)}:${markerPart(marker.stack)}:${markerPart(marker.environment)} -->`;
+  const base = `guarded-deploy:${markerPart(marker.action)}:${markerPart(marker.stack)}:${markerPart(marker.environment)}`;
+  return keyed(marker)
+    ? `<!-- ${base}:${markerPart(marker.account)}:${markerPart(marker.region)} -->`
+    : `<!-- ${base} -->`;
+}
+
+const MARKER = /^<!-- guarded-deploy:([^:\s]+):([^:\s]+):([^:\s]+)(?::([^:\s]+):([^:\s]+))? -->/;
+
+/**
+ * How well a comment's marker matches ours: 3 exact; 2 the three-part marker of the same (action, stack,
+ * environment) written before comments were keyed by account and region (adopted and rewritten, not
+ * duplicated); 1 the same target but another account while ours is unknown; 0 not ours.
+ */
+export function markerMatch(body: string | undefined, marker: CommentMarker): number {
+  const text = body?.trimStart() ?? '';
+  const exact = markerFor(marker);
+  if (text.startsWith(exact)) return 3;
+  if (!keyed(marker)) return 0;
+  const found = MARKER.exec(text);
+  if (!found) return 0;
+  const [, action, stack, environment, account, region] = found;
+  if (
+    action !== markerPart(marker.action) ||
+    stack !== markerPart(marker.stack) ||
+    environment !== markerPart(marker.environment)
+  )
+    return 0;
+  if (account === undefined) return 2;
+  return marker.account === undefined && region === markerPart(marker.region) ? 1 : 0;
 }
 
 export interface UpsertOptions {
@@ -232,6 +274,8 @@ export interface UpsertOptions {
   /** The outbound channel: it redacts and caps the body, and logs. */
   out: Outbound;
   fromFork?: boolean;
+  /** false: only update an existing comment, never post a new one (comment-on-pr: changes-only, no changes). */
+  create?: boolean;
 }
 
 export interface UpsertResult {
@@ -271,8 +315,8 @@ export async function upsertStickyComment(options: UpsertOptions): Promise<Upser
   try {
     const marker = markerFor(options.marker);
     const body = options.out.comment(options.body, `${marker}\n`);
-    let found: { id: number } | undefined;
-    let duplicates = 0;
+    // The best match wins (exact, then an older marker of the same target); the first of equals.
+    const candidates: Array<Array<{ id: number }>> = [[], [], [], []];
     for await (const page of options.octokit.paginate.iterator(options.octokit.rest.issues.listComments, {
       owner: options.owner,
       repo: options.repo,
@@ -280,15 +324,22 @@ export async function upsertStickyComment(options: UpsertOptions): Promise<Upser
       per_page: 100,
     })) {
       for (const comment of page.data) {
-        if (!comment.body?.trimStart().startsWith(marker)) continue;
-        if (found) duplicates++;
-        else found = { id: comment.id };
+        const score = markerMatch(comment.body, options.marker);
+        if (score > 0) candidates[score]?.push({ id: comment.id });
       }
     }
-    if (duplicates > 0)
+    const [exact = [], older = [], otherAccount = []] = [candidates[3], candidates[2], candidates[1]];
+    // Another account's comment is only taken over when this run cannot tell its account and there is one.
+    const pool = exact.length ? exact : older.length ? older : otherAccount.length === 1 ? otherAccount : [];
+    const found = pool[0];
+    if (pool.length > 1)
       options.out.debug(
-        `${duplicates} more comment(s) on ${where} carry the marker for ${subject}; updating the first`,
+        `${pool.length - 1} more comment(s) on ${where} carry the marker for ${subject}; updating the first`,
       );
+    if (!found && options.create === false) {
+      options.out.debug(`No plan comment for ${subject} on ${where} to update; none posted (no changes).`);
+      return undefined;
+    }
     const repository = { owner: options.owner, repo: options.repo };
     const response = found
       ? await options.octokit.rest.issues.updateComment({ ...repository, comment_id: found.id, body })

@@ -11,6 +11,7 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   commentFailureMessage: () => (/* binding */ commentFailureMessage),
 /* harmony export */   createOctokit: () => (/* binding */ createOctokit),
 /* harmony export */   markerFor: () => (/* binding */ markerFor),
+/* harmony export */   markerMatch: () => (/* binding */ markerMatch),
 /* harmony export */   resolveCommentTarget: () => (/* binding */ resolveCommentTarget),
 /* harmony export */   upsertStickyComment: () => (/* binding */ upsertStickyComment)
 /* harmony export */ });
@@ -20,8 +21,8 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony import */ var _errors__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(3916);
 /* harmony import */ var _proxy__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(8903);
 /**
- * Sticky PR comments: one comment per (action, stack, environment), found by a hidden marker and updated in
- * place on every run. A comment is a side channel: any failure is a visible warning that says what is
+ * Sticky PR comments: one comment per target — (action, stack, environment), and for deploy-stack also account
+ * and region — found by a hidden marker and updated in place on every run. A comment is a side channel: any failure is a visible warning that says what is
  * missing, never an exception and never a failed deploy (L2).
  */
 
@@ -175,9 +176,44 @@ function markerPart(value) {
     const safe = (value ?? '').replace(/[^A-Za-z0-9._/-]/g, '_');
     return safe || '-';
 }
-/** `<!-- guarded-deploy:<action>:<stack>:<environment> -->` (characters outside `[A-Za-z0-9._/-]` become `_`). */
+function keyed(marker) {
+    return marker.account !== undefined || marker.region !== undefined;
+}
+/**
+ * `<!-- guarded-deploy:<action>:<stack>:<environment> -->`, or with an account or region
+ * `<!-- guarded-deploy:<action>:<stack>:<environment>:<account>:<region> -->` (characters outside
+ * `[A-Za-z0-9._/-]` become `_`, an empty part is `-`).
+ */
 function markerFor(marker) {
-    return `<!-- guarded-deploy:${markerPart(marker.action)}:${markerPart(marker.stack)}:${markerPart(marker.environment)} -->`;
+    const base = `guarded-deploy:${markerPart(marker.action)}:${markerPart(marker.stack)}:${markerPart(marker.environment)}`;
+    return keyed(marker)
+        ? `<!-- ${base}:${markerPart(marker.account)}:${markerPart(marker.region)} -->`
+        : `<!-- ${base} -->`;
+}
+const MARKER = /^<!-- guarded-deploy:([^:\s]+):([^:\s]+):([^:\s]+)(?::([^:\s]+):([^:\s]+))? -->/;
+/**
+ * How well a comment's marker matches ours: 3 exact; 2 the three-part marker of the same (action, stack,
+ * environment) written before comments were keyed by account and region (adopted and rewritten, not
+ * duplicated); 1 the same target but another account while ours is unknown; 0 not ours.
+ */
+function markerMatch(body, marker) {
+    const text = body?.trimStart() ?? '';
+    const exact = markerFor(marker);
+    if (text.startsWith(exact))
+        return 3;
+    if (!keyed(marker))
+        return 0;
+    const found = MARKER.exec(text);
+    if (!found)
+        return 0;
+    const [, action, stack, environment, account, region] = found;
+    if (action !== markerPart(marker.action) ||
+        stack !== markerPart(marker.stack) ||
+        environment !== markerPart(marker.environment))
+        return 0;
+    if (account === undefined)
+        return 2;
+    return marker.account === undefined && region === markerPart(marker.region) ? 1 : 0;
 }
 function statusOf(error) {
     const status = error?.status;
@@ -207,8 +243,8 @@ async function upsertStickyComment(options) {
     try {
         const marker = markerFor(options.marker);
         const body = options.out.comment(options.body, `${marker}\n`);
-        let found;
-        let duplicates = 0;
+        // The best match wins (exact, then an older marker of the same target); the first of equals.
+        const candidates = [[], [], [], []];
         for await (const page of options.octokit.paginate.iterator(options.octokit.rest.issues.listComments, {
             owner: options.owner,
             repo: options.repo,
@@ -216,16 +252,21 @@ async function upsertStickyComment(options) {
             per_page: 100,
         })) {
             for (const comment of page.data) {
-                if (!comment.body?.trimStart().startsWith(marker))
-                    continue;
-                if (found)
-                    duplicates++;
-                else
-                    found = { id: comment.id };
+                const score = markerMatch(comment.body, options.marker);
+                if (score > 0)
+                    candidates[score]?.push({ id: comment.id });
             }
         }
-        if (duplicates > 0)
-            options.out.debug(`${duplicates} more comment(s) on ${where} carry the marker for ${subject}; updating the first`);
+        const [exact = [], older = [], otherAccount = []] = [candidates[3], candidates[2], candidates[1]];
+        // Another account's comment is only taken over when this run cannot tell its account and there is one.
+        const pool = exact.length ? exact : older.length ? older : otherAccount.length === 1 ? otherAccount : [];
+        const found = pool[0];
+        if (pool.length > 1)
+            options.out.debug(`${pool.length - 1} more comment(s) on ${where} carry the marker for ${subject}; updating the first`);
+        if (!found && options.create === false) {
+            options.out.debug(`No plan comment for ${subject} on ${where} to update; none posted (no changes).`);
+            return undefined;
+        }
         const repository = { owner: options.owner, repo: options.repo };
         const response = found
             ? await options.octokit.rest.issues.updateComment({ ...repository, comment_id: found.id, body })

@@ -13,6 +13,7 @@ import { planDigestOf } from './gate';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
 import { changeSetDescription, draftDescription } from './plan-record';
+import { rollbackConfiguration } from './rails';
 import type { TemplateFacts } from './preflight-inputs';
 import type { StackState } from './stack-state';
 
@@ -83,6 +84,7 @@ export async function changeSetRequest(
     IncludeNestedStacks: inputs.includeNestedStacks || undefined,
     DeploymentMode: inputs.deploymentMode,
     OnStackFailure: type === 'CREATE' && inputs.disableRollback ? 'DO_NOTHING' : undefined,
+    RollbackConfiguration: rollbackConfiguration(inputs.guards),
     Description: changeSetDescription(inputs, deps.env),
     ...(await templateArgs(deps, inputs, facts)),
   };

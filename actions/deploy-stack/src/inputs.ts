@@ -25,6 +25,7 @@ import { readTemplateInput, type TemplateSource } from '../../../src/cfn/templat
 import { uniqueChangeSetName } from '../../../src/cfn/names';
 import { normalisePlanDigest } from '../../../src/cfn/plan-digest';
 import { proxyConfig } from '../../../src/proxy';
+import { GUARD_INPUTS, parseGuardInputs, type GuardInputs } from './inputs-guards';
 
 /** Every input in action.yml (a test keeps the two in step). */
 export const INPUTS = [
@@ -64,6 +65,7 @@ export const INPUTS = [
   'expected-plan-digest',
   'http-proxy',
   'parameters-file',
+  ...GUARD_INPUTS,
 ] as const;
 
 export const OUTPUTS = [
@@ -115,9 +117,11 @@ export interface DeployInputs {
   waitTimeoutMs: number;
   allowDestructive: boolean;
   destructiveAllowList: string[];
-  commentOnPr: 'auto' | 'always' | 'never';
+  commentOnPr: 'auto' | 'always' | 'never' | 'changes-only';
   githubToken?: string;
   environment?: string;
+  /** O1 and the safety rails (deploy order, deploy record, stack policy, rollback triggers). */
+  guards: GuardInputs;
 }
 
 const CAPABILITIES = Object.values(Capability) as string[];
@@ -346,9 +350,10 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: numbe
     waitTimeoutMs: (int(get, 'wait-timeout-minutes', 60, 1, 720) as number) * 60_000,
     allowDestructive: bool(get, 'allow-destructive', false),
     destructiveAllowList: allowList,
-    commentOnPr: oneOf(get, 'comment-on-pr', ['auto', 'always', 'never'] as const, 'auto'),
+    commentOnPr: oneOf(get, 'comment-on-pr', ['auto', 'always', 'never', 'changes-only'] as const, 'auto'),
     githubToken: optional(get, 'github-token'),
     environment,
+    guards: parseGuardInputs(get, root),
   };
   if (parsed.resourcesToSkip.length > 0 && parsed.onUpdateRollbackFailed !== 'continue') {
     throw new InputError("Input 'resources-to-skip' is only used with on-update-rollback-failed: continue.");

@@ -169,6 +169,10 @@ export async function publish(
     action: 'deploy-stack',
     stack: inputs.stackName,
     environment: inputs.environment,
+    // One comment per target: stack + account + region + environment (src/pr-comment.ts markerFor).
+    account: outcome.accountId ?? inputs.expectedAccountId,
+    region: inputs.region,
+    empty: outcome.result === 'no-changes',
     body: comment,
   });
   return { summary, comment };

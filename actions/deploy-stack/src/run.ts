@@ -21,6 +21,7 @@ import { createPlan, type ChangeSetPlan } from './change-set';
 import { execute, ExecutionFailed } from './execute';
 import { checkReviewedChangeSet, readReviewedChangeSet, verifyPlanDigest } from './execute-only';
 import { gate, renderPlan } from './gate';
+import * as guards from './guards';
 import { parseInputs, type DeployInputs } from './inputs';
 import { accountOf, outputsOf, type DeployDeps, type DeployOutcome, type DeployResult } from './outcome';
 import { deleteSupersededPlans } from './plan-record';
@@ -60,6 +61,8 @@ interface Known {
   /** P1: the digest of the change set's changes (the plan's, or the reviewed one's verified digest). */
   planDigest?: string;
   notes: string[];
+  /** O1 and the safety rails (guards.ts): their dependencies and what they learnt before the plan. */
+  guard?: { deps: guards.GuardDeps; state: guards.GuardState };
 }
 
 /** H2 refused the plan: a failure whose published result is `refused`. */
@@ -101,6 +104,9 @@ export async function deployStack(rt: Runtime): Promise<DeployRun> {
     const unparsed = unparsedNote(facts);
     if (unparsed) deps.log.info(unparsed);
     known.accountId = await accountGuard(deps, inputs);
+    // O1: the deploy order is decided before any change set is created (guards.ts).
+    const guardDeps = guards.guardDeps(rt, inputs, deps);
+    known.guard = { deps: guardDeps, state: await guards.beforePlan(guardDeps, inputs, known.notes) };
     const outcome = tracked
       ? await deployTemplate(deps, inputs, { facts, masking, known, tracked })
       : await executeReviewed(deps, inputs, masking, known);
@@ -139,6 +145,10 @@ async function deployTemplate(
   if (state.stack && inputs.rollbackPreflight !== 'off')
     known.preflight = await runRollbackPreflight(deps, inputs, state.stack, known.accountId);
   known.plan = await renderPlan(deps, inputs, plan.changeSet, { accountId: known.accountId, masking });
+  const guard = known.guard as NonNullable<Known['guard']>;
+  known.notes.push(
+    ...(await guards.planNotes(guard.deps, inputs, guard.state, state.stack, plan.changeSet.Changes)),
+  );
   const refusal = gate(inputs, known.plan, plan.changeSet);
   if (inputs.mode === 'create-only') {
     tracked.keep();
@@ -154,12 +164,15 @@ async function deployTemplate(
     };
   }
   if (refusal) throw new Refused(refusal);
+  const stackRef = plan.stackId ?? inputs.stackName;
+  await guards.beforeExecute(guard.deps, inputs, guard.state, state.type, stackRef, known.notes);
   const stack = await execute(
     deps,
     inputs,
     { changeSetId: tracked.id as string, type: state.type, before: state.stack, stackId: plan.stackId },
     tracked,
   );
+  await guards.afterExecute(guard.deps, inputs, guard.state, state.type, stack, known.notes);
   return finished(deps, inputs, known, stack, state.type);
 }
 
@@ -184,14 +197,21 @@ async function executeReviewed(
   if (reviewed.stack && reviewed.type === 'UPDATE' && inputs.rollbackPreflight !== 'off')
     known.preflight = await runRollbackPreflight(deps, inputs, reviewed.stack, known.accountId);
   known.plan = await renderPlan(deps, inputs, reviewed.changeSet, { accountId: known.accountId, masking });
+  const guard = known.guard as NonNullable<Known['guard']>;
+  known.notes.push(
+    ...(await guards.planNotes(guard.deps, inputs, guard.state, reviewed.stack, reviewed.changeSet.Changes)),
+  );
   const refusal = gate(inputs, known.plan, reviewed.changeSet);
   if (refusal) throw new Refused(refusal);
+  const stackRef = known.stackId ?? inputs.stackName;
+  await guards.beforeExecute(guard.deps, inputs, guard.state, reviewed.type, stackRef, known.notes);
   const stack = await execute(deps, inputs, {
     changeSetId: reviewed.changeSet.ChangeSetId as string,
     type: reviewed.type,
     before: reviewed.stack,
     stackId: known.stackId,
   });
+  await guards.afterExecute(guard.deps, inputs, guard.state, reviewed.type, stack, known.notes);
   return finished(deps, inputs, known, stack, reviewed.type);
 }
 
@@ -248,6 +268,7 @@ function noChanges(
   plan: Extract<ChangeSetPlan, { kind: 'empty' }>,
 ): DeployOutcome {
   deps.log.info(`No changes for stack ${inputs.stackName} (${plan.reason.trim()}). Nothing to deploy.`);
+  known.notes.push(...guards.stackNotes(plan.stack, inputs));
   if (inputs.failOnEmptyChangeset) {
     throw new GuardError(
       `The change set for stack ${inputs.stackName} contains no changes and fail-on-empty-changeset is true.`,

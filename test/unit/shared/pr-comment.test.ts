@@ -145,6 +145,30 @@ describe('upsertStickyComment', () => {
     expect(new Outbound(memorySink()).comment('short', '<!-- m -->\n')).toBe('<!-- m -->\nshort');
   });
 
+  it('a keyed marker (account + region) finds its own comment, adopts the old three-part one, and leaves other targets alone', async () => {
+    const keyed = { ...marker, account: '111122223333', region: 'us-east-1' };
+    const old = gh.addComment(7, `${markerFor(marker)}\nold plan`);
+    const otherRegion = gh.addComment(7, `${markerFor({ ...keyed, region: 'eu-west-1' })}\nother region`);
+    expect(await upsert('keyed plan', { marker: keyed }).result).toMatchObject({
+      id: old.id,
+      action: 'updated',
+    });
+    expect(old.body).toBe(`${markerFor(keyed)}\nkeyed plan`);
+    expect(otherRegion.body).toContain('other region');
+    expect(await upsert('keyed plan 2', { marker: keyed }).result).toMatchObject({ id: old.id });
+    expect(gh.on(7)).toHaveLength(2);
+  });
+
+  it('create: false updates an existing comment but never posts one', async () => {
+    const none = upsert('empty plan', { create: false });
+    expect(await none.result).toBeUndefined();
+    expect(gh.requests.filter((r) => r.method !== 'GET')).toHaveLength(0);
+    expect(none.warnings()).toEqual([]);
+    await upsert('a plan').result;
+    expect(await upsert('now empty', { create: false }).result).toMatchObject({ action: 'updated' });
+    expect(gh.on(7).map((c) => c.body)).toEqual([`${markerFor(marker)}\nnow empty`]);
+  });
+
   it('marker parts cannot break out of the HTML comment', () => {
     expect(markerFor({ action: 'drift-check', stack: 'app', environment: 'x --> <b>y' })).toBe(
       '<!-- guarded-deploy:drift-check:app:x_--___b_y -->',
