@@ -27,7 +27,11 @@ export function actionOf(method, url, headers, body) {
   const form = /(?:^|&)Action=([A-Za-z0-9]+)/.exec(body)?.[1];
   if (form) return form;
   const target = headers['x-amz-target'];
-  if (typeof target === 'string') return target.split('.').pop() ?? target;
+  // Other services (JSON protocols) are named with their prefix: AmazonSSM.GetParameter → ssm:GetParameter.
+  if (typeof target === 'string') {
+    const [service = '', operation = target] = target.split('.');
+    return `${service.replace(/^Amazon/, '').toLowerCase()}:${operation}`;
+  }
   return `${method} ${url.split('?')[0]}`;
 }
 

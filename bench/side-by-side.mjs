@@ -182,7 +182,10 @@ async function sequence({ proxy, template, latency, iteration, toolList, results
         ms: run.ms,
         rssKiB: run.rssKiB,
         calls: countByAction(calls),
-        callCount: calls.length,
+        // CloudFormation calls (the #12 floor is counted in them); other services' calls (deploy-stack's SSM
+        // deploy record, issue #14 O1) are counted apart and listed by action.
+        callCount: calls.filter((call) => !call.action.includes(':')).length,
+        otherCalls: calls.filter((call) => call.action.includes(':')).length,
         pagedDescribes: calls.filter((call) => call.action === 'DescribeChangeSet' && call.paged).length,
         output: run.code === 0 ? undefined : run.output.slice(-2000),
       });
@@ -251,6 +254,7 @@ function summarise(results, toolNames, latencyLabel) {
           runs: of('ours').length,
           seconds: {},
           calls: {},
+          otherCalls: {},
           byAction: {},
           rssMiB: {},
           failures: {},
@@ -259,6 +263,7 @@ function summarise(results, toolNames, latencyLabel) {
           const runs = of(tool);
           row.seconds[tool] = median(runs.map((r) => r.ms)) / 1000;
           row.calls[tool] = median(runs.map((r) => r.callCount));
+          row.otherCalls[tool] = median(runs.map((r) => r.otherCalls));
           row.rssMiB[tool] = median(runs.map((r) => r.rssKiB)) / 1024;
           const actions = [...new Set(runs.flatMap((r) => Object.keys(r.calls)))];
           row.byAction[tool] = Object.fromEntries(
@@ -291,7 +296,8 @@ function summarise(results, toolNames, latencyLabel) {
     ...(hasCli ? ['ours/CLI'] : []),
     ...(hasPeer ? ['ours/peer'] : []),
     'ours/floor',
-    `calls ours${hasCli ? ' / CLI' : ''} / floor`,
+    `CloudFormation calls ours${hasCli ? ' / CLI' : ''} / floor`,
+    'other calls ours (SSM deploy record)',
     `peak RSS MiB ours${hasCli ? ' / CLI' : ''}${hasPeer ? ' / peer' : ''}`,
     'targets (#12)',
   ];
@@ -309,6 +315,7 @@ function summarise(results, toolNames, latencyLabel) {
       ...(hasPeer ? [`**${fixed(row.oursPeer)}**`] : []),
       row.latency ? `**${fixed(row.oursFloor)}**` : '—',
       [row.calls.ours, ...(hasCli ? [row.calls.CLI] : []), row.floorCalls].join(' / '),
+      String(row.otherCalls.ours ?? 0),
       toolNames.map((tool) => fixed(row.rssMiB[tool], 0)).join(' / '),
       row.target,
     ]),
