@@ -143,6 +143,8 @@ export function runnerEnv({ actionYml, inputs, dir, workspace, extra = {} }) {
     GITHUB_RUN_ID: String(process.pid),
     GITHUB_RUN_ATTEMPT: '1',
     GITHUB_EVENT_NAME: 'push',
+    // The runner always sets it; deploy-stack's deploy record (O1) keys on it.
+    GITHUB_SHA: '0123456789abcdef0123456789abcdef01234567',
   });
   for (const [name, value] of Object.entries({ ...actionDefaults(actionYml), ...inputs }))
     env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = substitute(value);
