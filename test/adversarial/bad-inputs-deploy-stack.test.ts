@@ -132,6 +132,47 @@ const CASES: BadInput[] = [
     title: 'L1: include-nested-stacks-change-set that is not a boolean',
     inputs: { 'include-nested-stacks-change-set': '2' },
   },
+  // Issue #14: the deploy-order guard and the safety rails are checked before any call, like the rest.
+  { title: 'L1: an unknown deploy-order', inputs: { 'deploy-order': 'strict' } },
+  {
+    title: 'L1: deploy-order enforce with deploy-record off (nothing to enforce against)',
+    inputs: { 'deploy-order': 'enforce', 'deploy-record': 'off' },
+  },
+  {
+    title: 'L1: a deploy-record-prefix that is no SSM path',
+    inputs: { 'deploy-record-prefix': 'no/leading slash' },
+  },
+  { title: 'L1: allow-older-commit that is not a boolean', inputs: { 'allow-older-commit': 'sometimes' } },
+  { title: 'L1: a stack-policy that is not JSON', inputs: { 'stack-policy': '{"Statement": [' } },
+  {
+    title: 'L1: a stack-policy statement without an Effect',
+    inputs: { 'stack-policy': '{"Statement":[{"Principal":"*","Action":"Update:*","Resource":"*"}]}' },
+  },
+  {
+    title: 'X1: a stack-policy path that leaves the workspace',
+    inputs: { 'stack-policy': '../outside.json' },
+  },
+  {
+    title: 'X1: a stack-policy file:// symlink to outside',
+    inputs: { 'stack-policy': 'file://link-tags.json' },
+  },
+  {
+    title: 'L1: six rollback-alarms (CloudFormation takes five)',
+    inputs: {
+      'rollback-alarms': [1, 2, 3, 4, 5, 6]
+        .map((alarm) => `arn:aws:cloudwatch:us-east-1:123456789012:alarm:a${alarm}`)
+        .join(','),
+    },
+  },
+  { title: 'L1: a rollback-alarm that is no alarm ARN', inputs: { 'rollback-alarms': arn(1) } },
+  {
+    title: 'L1: rollback-monitoring-minutes over 180',
+    inputs: {
+      'rollback-alarms': 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:a1',
+      'rollback-monitoring-minutes': '181',
+    },
+  },
+  { title: 'L1: comment-on-pr that is no mode', inputs: { 'comment-on-pr': 'changes-sometimes' } },
 ];
 
 describe('L1/X1: dist/deploy-stack refuses bad input before any mutating call', () => {
