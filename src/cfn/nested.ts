@@ -11,7 +11,7 @@ import {
   type StackResourceSummary,
 } from '@aws-sdk/client-cloudformation';
 import type { Clock } from '../clock';
-import { awsErrorName, CancelledError, errorMessage, TimeoutError } from '../errors';
+import { awsErrorName, CancelledError, errorMessage, GuardError, TimeoutError } from '../errors';
 import { beforeDeadline } from '../poll';
 import { describeStack } from './stack';
 
@@ -104,13 +104,15 @@ export async function walkNestedStacks(
     stopped = true;
   };
   const left = (): number => deadline - clock.now();
-  const bounded = <T>(work: () => Promise<T>): Promise<T> =>
-    beforeDeadline(
+  const bounded = <T>(work: () => Promise<T>): Promise<T> => {
+    signal?.throwIfAborted();
+    return beforeDeadline(
       work(),
       left(),
       () => new TimeoutError(`the nested-stack walk ran out of its ${Math.round(budgetMs / 1000)} s budget`),
       signal,
     );
+  };
 
   const listResources = async (ref: string): Promise<StackResourceSummary[]> => {
     const resources: StackResourceSummary[] = [];
@@ -187,4 +189,119 @@ export async function walkNestedStacks(
 /** Is this error CloudFormation's "stack does not exist" (a stack deleted, or never created)? */
 export function isStackGone(error: unknown): boolean {
   return awsErrorName(error) === 'ValidationError' && /does not exist/i.test(errorMessage(error));
+}
+
+/** A resource that failed to roll back (UPDATE_FAILED), and the ResourcesToSkip entry that skips it. */
+export interface RollbackBlocker {
+  /** The stack it is in (logical ids from the root; [] the root). */
+  path: string[];
+  logicalId: string;
+  type: string;
+  reason: string;
+  /** `LogicalId` in the root; `NestedStackName.LogicalId` in a nested stack (CloudFormation's format). */
+  skip: string;
+}
+
+/** The name CloudFormation knows a stack of the tree by (the root: `rootName`). */
+function nodeName(node: StackNode, rootName: string): string {
+  return node.path.length ? (node.stack?.StackName ?? stackNameOf(node.ref)) : rootName;
+}
+
+/**
+ * Resources that failed to roll back (UPDATE_FAILED) anywhere in the tree. A nested stack resource whose
+ * stack was walked is left out: the resources inside it are what blocks, and what can be skipped.
+ */
+export function rollbackBlockers(tree: StackTree, rootName: string): RollbackBlocker[] {
+  const walked = new Set(tree.nested.map((node) => node.path.join('/')));
+  const blockers: RollbackBlocker[] = [];
+  for (const node of [tree.root, ...tree.nested]) {
+    for (const resource of node.resources ?? []) {
+      if (resource.ResourceStatus !== 'UPDATE_FAILED' || !resource.LogicalResourceId) continue;
+      const path = [...node.path, resource.LogicalResourceId];
+      if (resource.ResourceType === NESTED_STACK_TYPE && walked.has(path.join('/'))) continue;
+      blockers.push({
+        path: node.path,
+        logicalId: resource.LogicalResourceId,
+        type: resource.ResourceType ?? 'unknown type',
+        reason: resource.ResourceStatusReason ?? 'no reason given',
+        skip: node.path.length
+          ? `${nodeName(node, rootName)}.${resource.LogicalResourceId}`
+          : resource.LogicalResourceId,
+      });
+    }
+  }
+  return blockers;
+}
+
+/** One line per blocker: where it is, why, and the resources-to-skip entry that skips it. */
+export function describeBlockers(blockers: readonly RollbackBlocker[], max = 10): string {
+  const lines = blockers
+    .slice(0, max)
+    .map(
+      (blocker) =>
+        `${[...blocker.path, blocker.logicalId].join('/')} (${blocker.type}): ${blocker.reason} [skip: ${blocker.skip}]`,
+    );
+  if (blockers.length > max) lines.push(`and ${blockers.length - max} more`);
+  return lines.join('; ');
+}
+
+/**
+ * `resources-to-skip` entries as ContinueUpdateRollback takes them. `LogicalId` (the root's) and
+ * `NestedStackName.LogicalId` pass as given; `Path/To/Nested.LogicalId` (logical ids from the root) becomes
+ * `NestedStackName.LogicalId`. Refused (the reason is thrown as a sentence, before any call): an entry naming
+ * no stack of the tree when the walk was complete, a resource its stack does not have, and a nested stack
+ * resource whose stack is not being deleted (CloudFormation skips those only in DELETE_IN_PROGRESS,
+ * DELETE_COMPLETE or DELETE_FAILED). Throws GuardError.
+ */
+export function resolveSkips(
+  entries: readonly string[],
+  tree: StackTree,
+  rootName: string,
+): { skips: string[]; notes: string[] } {
+  const nodes = [tree.root, ...tree.nested];
+  const complete = tree.warnings.length === 0;
+  const byPath = new Map(nodes.map((node) => [node.path.join('/'), node]));
+  const byName = new Map(nodes.map((node) => [nodeName(node, rootName), node]));
+  const skips: string[] = [];
+  const notes: string[] = [];
+  for (const entry of entries) {
+    const dot = entry.lastIndexOf('.');
+    const prefix = dot < 0 ? '' : entry.slice(0, dot);
+    const logicalId = entry.slice(dot + 1);
+    const node = dot < 0 ? tree.root : (byName.get(prefix) ?? byPath.get(prefix));
+    if (!node) {
+      if (complete) {
+        const known = tree.nested.map(
+          (nested) => `${pathLabel(nested.path)} (${nodeName(nested, rootName)})`,
+        );
+        throw new GuardError(
+          `resources-to-skip: '${entry}' names no nested stack of ${rootName}: use NestedStackName.LogicalId or Path/To/Nested.LogicalId; nested stacks: ${known.join(', ') || 'none'}.`,
+        );
+      }
+      notes.push(
+        `'${entry}': no nested stack by that name or path was read (the walk was incomplete); passed on as given.`,
+      );
+      skips.push(entry);
+      continue;
+    }
+    const resource = node.resources?.find((candidate) => candidate.LogicalResourceId === logicalId);
+    if (node.resources && !resource) {
+      throw new GuardError(
+        `resources-to-skip: '${entry}': ${pathLabel(node.path)} has no resource ${logicalId}.`,
+      );
+    }
+    if (resource?.ResourceType === NESTED_STACK_TYPE) {
+      const inner = tree.nested.find(
+        (nested) => nested.path.join('/') === [...node.path, logicalId].join('/'),
+      );
+      const status = inner?.stack?.StackStatus;
+      if (status && !status.startsWith('DELETE_')) {
+        throw new GuardError(
+          `resources-to-skip: '${entry}' is a nested stack in ${status}: CloudFormation skips a nested stack resource only while its stack is being deleted or deleted (DELETE_IN_PROGRESS, DELETE_COMPLETE, DELETE_FAILED); skip the resources inside it that block the rollback instead.`,
+        );
+      }
+    }
+    skips.push(node.path.length ? `${nodeName(node, rootName)}.${logicalId}` : logicalId);
+  }
+  return { skips, notes };
 }
