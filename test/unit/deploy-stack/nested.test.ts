@@ -1,0 +1,448 @@
+/**
+ * N1 through the whole action (runWith on mocked clients): the rollback preflight walks deployed nested
+ * stacks; nested stacks' events stream with their path and the root cause leads the error, the job summary
+ * and the PR comment; UPDATE_ROLLBACK_FAILED names the nested resources that block and resources-to-skip takes
+ * them; destructive changes inside nested stacks count for the gate. Shapes are CloudFormation's documented
+ * ones (a nested stack's PhysicalResourceId is its ARN; its name is Parent-LogicalId-RANDOM).
+ */
+import { beforeEach, describe, expect, it } from '@jest/globals';
+import {
+  ContinueUpdateRollbackCommand,
+  CreateChangeSetCommand,
+  DescribeChangeSetCommand,
+  DescribeStackEventsCommand,
+  DescribeStacksCommand,
+  ExecuteChangeSetCommand,
+  GetTemplateCommand,
+  ListStackResourcesCommand,
+  type Change,
+  type StackEvent,
+} from '@aws-sdk/client-cloudformation';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import {
+  ACCOUNT,
+  STACK,
+  STACK_ID,
+  cfnMock,
+  changeSetMocks,
+  executionMocks,
+  resetMocks,
+  s3Mock,
+  setup,
+  stack,
+  updateFlow,
+} from './harness';
+
+const NESTED_NAME = `${STACK}-Network-1R2B3C4D5E6F`;
+const NESTED_ID = `arn:aws:cloudformation:us-east-1:${ACCOUNT}:stack/${NESTED_NAME}/6c1a9f40-0000-4000-8000-00000000000a`;
+
+const ROOT_TEMPLATE = JSON.stringify({
+  Resources: {
+    Network: {
+      Type: 'AWS::CloudFormation::Stack',
+      Properties: { TemplateURL: 'https://templates.s3.us-east-1.amazonaws.com/network/1.0.0.yaml' },
+    },
+    Queue: { Type: 'AWS::SQS::Queue' },
+  },
+});
+
+const NESTED_TEMPLATE = JSON.stringify({
+  Parameters: { ArtifactBucket: { Type: 'String' } },
+  Resources: {
+    Fn: {
+      Type: 'AWS::Lambda::Function',
+      Properties: {
+        Code: { S3Bucket: { Ref: 'ArtifactBucket' }, S3Key: { 'Fn::Sub': 'fn/${AWS::StackName}.zip' } },
+      },
+    },
+  },
+});
+
+const notFound = () =>
+  Object.assign(new Error('NotFound'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } });
+const forbidden = () =>
+  Object.assign(new Error('Forbidden'), { name: 'Forbidden', $metadata: { httpStatusCode: 403 } });
+
+/** An update of STACK whose deployed version has nested stack Network (logical id `logicalId`). */
+function nestedUpdate(logicalId = 'Network'): void {
+  updateFlow();
+  cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: ROOT_TEMPLATE });
+  cfnMock.on(GetTemplateCommand, { StackName: NESTED_ID }).resolves({ TemplateBody: NESTED_TEMPLATE });
+  cfnMock.on(ListStackResourcesCommand, { StackName: STACK_ID }).resolves({
+    StackResourceSummaries: [
+      {
+        LogicalResourceId: logicalId,
+        PhysicalResourceId: NESTED_ID,
+        ResourceType: 'AWS::CloudFormation::Stack',
+        ResourceStatus: 'UPDATE_COMPLETE',
+        LastUpdatedTimestamp: new Date('2026-01-01T00:00:00Z'),
+      },
+      {
+        LogicalResourceId: 'Queue',
+        PhysicalResourceId: 'https://sqs/q',
+        ResourceType: 'AWS::SQS::Queue',
+        ResourceStatus: 'UPDATE_COMPLETE',
+        LastUpdatedTimestamp: new Date('2026-01-01T00:00:00Z'),
+      },
+    ],
+  });
+  cfnMock.on(DescribeStacksCommand, { StackName: NESTED_ID }).resolves({
+    Stacks: [
+      {
+        StackName: NESTED_NAME,
+        StackId: NESTED_ID,
+        StackStatus: 'UPDATE_COMPLETE',
+        CreationTime: new Date('2026-01-01T00:00:00Z'),
+        Parameters: [{ ParameterKey: 'ArtifactBucket', ParameterValue: 'artifacts' }],
+        ParentId: STACK_ID,
+        RootId: STACK_ID,
+      },
+    ],
+  });
+  s3Mock.on(HeadObjectCommand).resolves({});
+}
+
+const MISSING_KEY = `fn/${NESTED_NAME}.zip`;
+
+beforeEach(() => resetMocks());
+
+describe('N1: the rollback preflight walks deployed nested stacks', () => {
+  it('N1: a nested stack whose Lambda artifact is gone → a warning naming the nested path and the key; the nested TemplateURL is checked too', async () => {
+    nestedUpdate();
+    s3Mock.on(HeadObjectCommand, { Bucket: 'artifacts', Key: MISSING_KEY }).rejects(notFound());
+    const { run, warnings } = setup();
+    const outcome = await run();
+    expect(outcome.result).toBe('updated');
+    expect(warnings().join('\n')).toContain(
+      `nested stack Network: Fn (AWS::Lambda::Function) Code → s3://artifacts/${MISSING_KEY}`,
+    );
+    expect(outcome.preflight?.present.map((ref) => `${ref.bucket}/${ref.key}`)).toEqual([
+      'templates/network/1.0.0.yaml',
+    ]);
+    expect(outcome.preflight?.missing.map((ref) => ref.stackPath)).toEqual([['Network']]);
+    expect(outcome.preflight?.nestedStacks).toEqual(['Network']);
+  });
+
+  it('N1: rollback-preflight: fail refuses before executing, naming the nested path and the key', async () => {
+    nestedUpdate();
+    s3Mock.on(HeadObjectCommand, { Bucket: 'artifacts', Key: MISSING_KEY }).rejects(notFound());
+    const { run } = setup({ 'rollback-preflight': 'fail' });
+    await expect(run()).rejects.toThrow(
+      new RegExp(
+        `Rollback preflight \\(R1\\).*nested stack Network: Fn .*s3://artifacts/${MISSING_KEY.replace(/[.]/g, '\\.')}`,
+      ),
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+
+  it('N1: the nested TemplateURL itself missing → refused with rollback-preflight: fail', async () => {
+    nestedUpdate();
+    s3Mock.on(HeadObjectCommand, { Bucket: 'templates' }).rejects(notFound());
+    const { run } = setup({ 'rollback-preflight': 'fail' });
+    await expect(run()).rejects.toThrow(
+      /Network \(AWS::CloudFormation::Stack\) TemplateURL → s3:\/\/templates\/network\/1\.0\.0\.yaml/,
+    );
+  });
+
+  it('N1: HeadObject 403 → cannot check: a warning (what to grant), not a refusal, even with rollback-preflight: fail', async () => {
+    nestedUpdate();
+    s3Mock.on(HeadObjectCommand, { Bucket: 'artifacts' }).rejects(forbidden());
+    const { run, warnings } = setup({ 'rollback-preflight': 'fail' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
+    expect(warnings().join('\n')).toMatch(
+      /not checked: nested stack Network: Fn .*HeadObject was denied \(403\).*s3:ListBucket/,
+    );
+  });
+
+  it('N1: a deployed template that declares no nested stack costs no ListStackResources call', async () => {
+    updateFlow();
+    cfnMock
+      .on(GetTemplateCommand)
+      .resolves({ TemplateBody: JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue' } } }) });
+    await setup().run();
+    expect(cfnMock).not.toHaveReceivedCommand(ListStackResourcesCommand);
+  });
+
+  it('N1: a nested stack deleted mid-walk → a warning naming it; the deploy goes on', async () => {
+    nestedUpdate();
+    cfnMock
+      .on(DescribeStacksCommand, { StackName: NESTED_ID })
+      .rejects(
+        Object.assign(new Error(`Stack with id ${NESTED_ID} does not exist`), { name: 'ValidationError' }),
+      );
+    const { run, warnings } = setup({ 'rollback-preflight': 'fail' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
+    expect(warnings().join('\n')).toMatch(/Rollback preflight \(N1\): Nested stack Network no longer exists/);
+  });
+
+  it('N1/W1: a hostile nested logical id (workflow command, Markdown) reaches the log only neutralised', async () => {
+    nestedUpdate('Net\n::error::pwned');
+    s3Mock.on(HeadObjectCommand, { Bucket: 'artifacts', Key: MISSING_KEY }).rejects(notFound());
+    const { run, rt } = setup();
+    await run();
+    expect(rt.sink.commands.filter((command) => command.name === 'error')).toEqual([]);
+    expect(rt.sink.lines.some((line) => line.startsWith('::error::pwned'))).toBe(false);
+  });
+});
+
+/** DescribeStackEvents answers for `stackRef`, newest first: `before` until ExecuteChangeSet was sent, then `after` too. */
+function eventMocks(stackRef: string, before: StackEvent[], after: StackEvent[]): void {
+  cfnMock.on(DescribeStackEventsCommand, { StackName: stackRef }).callsFake(() => ({
+    StackEvents: [...(cfnMock.commandCalls(ExecuteChangeSetCommand).length ? after : []), ...before],
+  }));
+}
+
+let second = 0;
+function event(
+  stackId: string,
+  stackName: string,
+  logicalId: string,
+  status: string,
+  extra: Partial<StackEvent> = {},
+): StackEvent {
+  second++;
+  return {
+    StackId: stackId,
+    StackName: stackName,
+    EventId: `${stackName}-${logicalId}-${status}-${second}`,
+    LogicalResourceId: logicalId,
+    ResourceType: 'AWS::Lambda::Function',
+    Timestamp: new Date(Date.UTC(2026, 5, 1, 12, 0, 0) + second * 1000),
+    ResourceStatus: status as StackEvent['ResourceStatus'],
+    ...extra,
+  };
+}
+
+const REASON =
+  'Resource handler returned message: "S3 Error Code: NoSuchKey." (HandlerErrorCode: InvalidRequest)';
+
+describe('N1: nested stacks stream their events; the root cause leads the error, summary and comment', () => {
+  function failingNestedUpdate(reason = REASON) {
+    // The nested stack's own history: an event of an earlier operation that must not be printed.
+    const oldNested = event(NESTED_ID, NESTED_NAME, 'Fn', 'UPDATE_FAILED', {
+      ResourceStatusReason: 'an old failure',
+      Timestamp: new Date('2026-01-01T00:00:00Z'),
+    });
+    const oldRoot = event(STACK_ID, STACK, STACK, 'UPDATE_COMPLETE', {
+      ResourceType: 'AWS::CloudFormation::Stack',
+      PhysicalResourceId: STACK_ID,
+      Timestamp: new Date('2026-01-01T00:00:00Z'),
+    });
+    const stackEvent = (status: string, extra: Partial<StackEvent> = {}) =>
+      event(STACK_ID, STACK, STACK, status, {
+        ResourceType: 'AWS::CloudFormation::Stack',
+        PhysicalResourceId: STACK_ID,
+        ...extra,
+      });
+    const nestedEvent = (logicalId: string, status: string, extra: Partial<StackEvent> = {}) =>
+      event(STACK_ID, STACK, logicalId, status, {
+        ResourceType: 'AWS::CloudFormation::Stack',
+        PhysicalResourceId: NESTED_ID,
+        ...extra,
+      });
+    const root: StackEvent[] = [
+      stackEvent('UPDATE_IN_PROGRESS', { ResourceStatusReason: 'User Initiated' }),
+      nestedEvent('Network', 'UPDATE_IN_PROGRESS'),
+    ];
+    const inner: StackEvent[] = [
+      event(NESTED_ID, NESTED_NAME, NESTED_NAME, 'UPDATE_IN_PROGRESS', {
+        ResourceType: 'AWS::CloudFormation::Stack',
+        PhysicalResourceId: NESTED_ID,
+      }),
+      event(NESTED_ID, NESTED_NAME, 'Fn', 'UPDATE_IN_PROGRESS'),
+      event(NESTED_ID, NESTED_NAME, 'Fn', 'UPDATE_FAILED', { ResourceStatusReason: reason }),
+      event(NESTED_ID, NESTED_NAME, NESTED_NAME, 'UPDATE_ROLLBACK_COMPLETE', {
+        ResourceType: 'AWS::CloudFormation::Stack',
+        PhysicalResourceId: NESTED_ID,
+      }),
+    ];
+    const rootEnd: StackEvent[] = [
+      nestedEvent('Network', 'UPDATE_FAILED', {
+        ResourceStatusReason: `Embedded stack ${NESTED_ID} was not successfully updated. Currently in UPDATE_ROLLBACK_IN_PROGRESS with reason: The following resource(s) failed to update: [Fn].`,
+      }),
+      event(STACK_ID, STACK, 'Queue', 'UPDATE_FAILED', {
+        ResourceType: 'AWS::SQS::Queue',
+        ResourceStatusReason: 'Resource update cancelled',
+      }),
+      stackEvent('UPDATE_ROLLBACK_IN_PROGRESS', {
+        ResourceStatusReason: 'The following resource(s) failed to update: [Network, Queue].',
+      }),
+      nestedEvent('Network', 'UPDATE_COMPLETE'),
+      stackEvent('UPDATE_ROLLBACK_COMPLETE'),
+    ];
+    executionMocks([stack('UPDATE_COMPLETE')], 'UPDATE_ROLLBACK_COMPLETE');
+    changeSetMocks();
+    cfnMock.on(GetTemplateCommand).resolves({ TemplateBody: '{}' });
+    eventMocks(STACK_ID, [oldRoot], [...root, ...rootEnd].reverse());
+    cfnMock
+      .on(DescribeStackEventsCommand, { StackName: NESTED_ID })
+      .resolves({ StackEvents: [...inner].reverse().concat(oldNested) });
+  }
+
+  it('N1: nested events print with the nested path; the root cause (not "Embedded stack …") leads the error, summary and comment', async () => {
+    failingNestedUpdate();
+    const { deploy, rt } = setup();
+    const { error, published } = await deploy();
+    const message = String((error as Error).message);
+    expect(
+      message.startsWith(`Root cause: Network/Fn (AWS::Lambda::Function) UPDATE_FAILED: ${REASON}.`),
+    ).toBe(true);
+    expect(message).toContain(`Deploying stack ${STACK} failed: it ended in UPDATE_ROLLBACK_COMPLETE.`);
+    const log = rt.sink.lines.join('\n');
+    expect(log).toMatch(
+      /UPDATE_FAILED AWS::Lambda::Function Network\/Fn — Resource handler returned message/,
+    );
+    expect(log).toMatch(/UPDATE_ROLLBACK_COMPLETE AWS::CloudFormation::Stack Network$/m);
+    expect(log).not.toContain('an old failure');
+    const failedLine = (text: string) => text.split('\n').find((line) => line.includes('**Failed:**')) ?? '';
+    expect(failedLine(published.summary)).toMatch(
+      /^❌ \*\*Failed:\*\* Root cause: Network\/Fn \\\(AWS::Lambda::Function\\\) UPDATE\\_FAILED: Resource handler/,
+    );
+    expect(failedLine(published.comment)).toMatch(/^❌ \*\*Failed:\*\* Root cause: Network\/Fn/);
+  });
+
+  it('N1/W1: a hostile failure reason from a nested stack is neutralised in the log and escaped in the summary', async () => {
+    failingNestedUpdate(
+      'boom\n::error::pwned **bold** <img src=x onerror=alert(1)> [x](https://evil.example)',
+    );
+    const { deploy, rt } = setup();
+    const { published } = await deploy();
+    expect(rt.sink.lines.some((line) => line.startsWith('::error::pwned'))).toBe(false);
+    expect(rt.sink.commands.filter((command) => command.name === 'error')).toEqual([]);
+    expect(published.summary).not.toContain('<img');
+    expect(published.summary).not.toContain('[x](https://evil.example)');
+  });
+
+  it('N1: a nested stack is polled only while its parent works on it, and once after (bounded calls)', async () => {
+    failingNestedUpdate();
+    const { deploy } = setup();
+    await deploy();
+    // The nested stack is polled while its parent's event is in progress, and once after: a handful of calls.
+    const nestedPolls = cfnMock.commandCalls(DescribeStackEventsCommand, { StackName: NESTED_ID }).length;
+    expect(nestedPolls).toBeGreaterThan(0);
+    expect(nestedPolls).toBeLessThanOrEqual(6);
+  });
+});
+
+describe('N1: UPDATE_ROLLBACK_FAILED with nested stacks', () => {
+  const NESTED_FAILED = 'UPDATE_ROLLBACK_FAILED';
+  function rollbackFailed(): void {
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock.on(ListStackResourcesCommand, { StackName: STACK_ID }).resolves({
+      StackResourceSummaries: [
+        {
+          LogicalResourceId: 'Network',
+          PhysicalResourceId: NESTED_ID,
+          ResourceType: 'AWS::CloudFormation::Stack',
+          ResourceStatus: 'UPDATE_FAILED',
+          ResourceStatusReason: `Embedded stack ${NESTED_ID} was not successfully updated.`,
+          LastUpdatedTimestamp: new Date('2026-01-01T00:00:00Z'),
+        },
+      ],
+    });
+    cfnMock.on(ListStackResourcesCommand, { StackName: NESTED_ID }).resolves({
+      StackResourceSummaries: [
+        {
+          LogicalResourceId: 'Fn',
+          PhysicalResourceId: 'fn',
+          ResourceType: 'AWS::Lambda::Function',
+          ResourceStatus: 'UPDATE_FAILED',
+          ResourceStatusReason: 'S3 key fn/1.0.0.zip does not exist',
+          LastUpdatedTimestamp: new Date('2026-01-01T00:00:00Z'),
+        },
+      ],
+    });
+    cfnMock.on(DescribeStacksCommand, { StackName: NESTED_ID }).resolves({
+      Stacks: [
+        { StackName: NESTED_NAME, StackId: NESTED_ID, StackStatus: NESTED_FAILED, CreationTime: new Date() },
+      ],
+    });
+  }
+
+  it('N1: fail (default): the error lists the nested resource that blocks, why, and the entry that skips it', async () => {
+    cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] });
+    rollbackFailed();
+    const { run } = setup();
+    await expect(run()).rejects.toThrow(
+      `Resources that failed to roll back (UPDATE_FAILED): Network/Fn (AWS::Lambda::Function): S3 key fn/1.0.0.zip does not exist [skip: ${NESTED_NAME}.Fn].`,
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(ContinueUpdateRollbackCommand);
+  });
+
+  it('N1: continue with resources-to-skip Network.Fn (the path) → ContinueUpdateRollback skips NestedStackName.Fn', async () => {
+    executionMocks([stack('UPDATE_ROLLBACK_FAILED'), stack('UPDATE_ROLLBACK_COMPLETE')]);
+    rollbackFailed();
+    cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
+    changeSetMocks();
+    rollbackFailed();
+    const { run } = setup({ 'on-update-rollback-failed': 'continue', 'resources-to-skip': 'Network.Fn' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
+    expect(cfnMock).toHaveReceivedCommandWith(ContinueUpdateRollbackCommand, {
+      StackName: STACK,
+      ResourcesToSkip: [`${NESTED_NAME}.Fn`],
+    });
+  });
+
+  it.each([
+    ['Network', /'Network' is a nested stack in UPDATE_ROLLBACK_FAILED/],
+    ['Nope.Fn', /'Nope\.Fn' names no nested stack of app-stack/],
+    ['Network.Other', /Network has no resource Other/],
+  ])(
+    'N1: resources-to-skip %s cannot work → refused before ContinueUpdateRollback (no mutating call)',
+    async (skip, why) => {
+      cfnMock.on(DescribeStacksCommand).resolves({ Stacks: [stack('UPDATE_ROLLBACK_FAILED')] });
+      rollbackFailed();
+      const { run } = setup({ 'on-update-rollback-failed': 'continue', 'resources-to-skip': skip });
+      await expect(run()).rejects.toThrow(why);
+      expect(cfnMock).not.toHaveReceivedCommand(ContinueUpdateRollbackCommand);
+      expect(cfnMock).not.toHaveReceivedCommand(CreateChangeSetCommand);
+    },
+  );
+});
+
+describe('N1: destructive changes inside nested stacks count for the gate', () => {
+  const nestedChange: Change = {
+    Type: 'Resource',
+    ResourceChange: {
+      Action: 'Modify',
+      LogicalResourceId: 'Network',
+      ResourceType: 'AWS::CloudFormation::Stack',
+      ChangeSetId: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/child/1`,
+    },
+  };
+  function nestedRemoval(): void {
+    updateFlow([nestedChange]);
+    cfnMock
+      .on(DescribeChangeSetCommand, { ChangeSetName: nestedChange.ResourceChange?.ChangeSetId })
+      .resolves({
+        ChangeSetName: 'child',
+        Status: 'CREATE_COMPLETE',
+        Changes: [
+          {
+            Type: 'Resource',
+            ResourceChange: {
+              Action: 'Remove',
+              LogicalResourceId: 'Subnet',
+              ResourceType: 'AWS::EC2::Subnet',
+            },
+          },
+        ],
+      });
+  }
+
+  it('N1: create-and-execute with include-nested-stacks-change-set: a removal inside Network is refused, not executed', async () => {
+    nestedRemoval();
+    const { run } = setup({ 'include-nested-stacks-change-set': 'true' });
+    await expect(run()).rejects.toThrow(
+      /destructive change\(s\) not allow-listed: .*Subnet \(AWS::EC2::Subnet\) Remove/,
+    );
+    expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+
+  it('N1: the same removal allow-listed → executed', async () => {
+    nestedRemoval();
+    const { run } = setup({ 'include-nested-stacks-change-set': 'true', 'destructive-allow-list': 'Subnet' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
+    expect(cfnMock).toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+});
