@@ -4,7 +4,7 @@
  * is inside that nested stack. "Resource … cancelled" events are consequences of another failure, never causes.
  */
 import type { StackEvent } from '@aws-sdk/client-cloudformation';
-import { NESTED_STACK_TYPE, pathLabel } from './nested';
+import { NESTED_STACK_TYPE } from './nested';
 
 /** A stack event and the path (logical ids from the root) of the stack it belongs to; [] for the root. */
 export interface PathedEvent {
@@ -80,9 +80,4 @@ export function describeFailure({ path, event }: PathedEvent): string {
   const resource = [...path, event.LogicalResourceId ?? '?'].join('/');
   const reason = event.ResourceStatusReason ? `: ${event.ResourceStatusReason}` : '';
   return `${resource} (${event.ResourceType ?? 'unknown type'}) ${event.ResourceStatus ?? ''}${reason}`;
-}
-
-/** "in nested stack Network/Db" or "" for the root: for messages that name where a resource is. */
-export function whereLabel(path: readonly string[]): string {
-  return path.length ? `in nested stack ${pathLabel(path)}` : '';
 }

@@ -19,6 +19,7 @@ import {
   type StackEvent,
 } from '@aws-sdk/client-cloudformation';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { declaresNestedStacks, findArtifacts } from '../../../src/cfn/artifacts';
 import {
   ACCOUNT,
   STACK,
@@ -444,5 +445,44 @@ describe('N1: destructive changes inside nested stacks count for the gate', () =
     const { run } = setup({ 'include-nested-stacks-change-set': 'true', 'destructive-allow-list': 'Subnet' });
     await expect(run()).resolves.toMatchObject({ result: 'updated' });
     expect(cfnMock).toHaveReceivedCommand(ExecuteChangeSetCommand);
+  });
+});
+
+describe('R1/N1: artifact types a nested (or root) deployed template can reference', () => {
+  it('N1: API definitions, Beanstalk bundles and SAM DefinitionUri (object or URL) are located; a template declaring a nested stack is recognised', () => {
+    const template = {
+      Resources: {
+        Api: {
+          Type: 'AWS::ApiGateway::RestApi',
+          Properties: { BodyS3Location: { Bucket: 'b', Key: 'api.yaml', Version: 'v1' } },
+        },
+        Bundle: {
+          Type: 'AWS::ElasticBeanstalk::ApplicationVersion',
+          Properties: { SourceBundle: { S3Bucket: 'b', S3Key: 'app.zip' } },
+        },
+        SamApi: { Type: 'AWS::Serverless::Api', Properties: { DefinitionUri: 's3://b/sam-api.yaml' } },
+        Http: {
+          Type: 'AWS::Serverless::HttpApi',
+          Properties: { DefinitionUri: { Bucket: 'b', Key: 'http.yaml' } },
+        },
+        Machine: {
+          Type: 'AWS::Serverless::StateMachine',
+          Properties: { DefinitionUri: 'https://b.s3.amazonaws.com/sm.json' },
+        },
+        Local: { Type: 'AWS::Serverless::Api', Properties: { DefinitionUri: './api.yaml' } },
+      },
+    };
+    const refs = findArtifacts(template, { params: {}, region: 'us-east-1', stackName: 'app' });
+    expect(
+      refs.map((ref) => `${ref.logicalId} ${ref.bucket}/${ref.key}${ref.version ? `@${ref.version}` : ''}`),
+    ).toEqual([
+      'Api b/api.yaml@v1',
+      'Bundle b/app.zip',
+      'SamApi b/sam-api.yaml',
+      'Http b/http.yaml',
+      'Machine b/sm.json',
+    ]);
+    expect(declaresNestedStacks(template)).toBe(false);
+    expect(declaresNestedStacks(JSON.parse(ROOT_TEMPLATE) as Record<string, unknown>)).toBe(true);
   });
 });

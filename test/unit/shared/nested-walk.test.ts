@@ -164,13 +164,11 @@ describe('N1: walking nested stacks', () => {
       app: [nestedResource('Gone', 'app-Gone-X'), nestedResource('Kept', 'app-Kept-X')],
       'app-Kept-X': [],
     });
-    cfnMock
-      .on(DescribeStacksCommand, { StackName: arn('app-Gone-X') })
-      .rejects(
-        Object.assign(new Error(`Stack with id ${arn('app-Gone-X')} does not exist`), {
-          name: 'ValidationError',
-        }),
-      );
+    cfnMock.on(DescribeStacksCommand, { StackName: arn('app-Gone-X') }).rejects(
+      Object.assign(new Error(`Stack with id ${arn('app-Gone-X')} does not exist`), {
+        name: 'ValidationError',
+      }),
+    );
     const tree = await walkNestedStacks(cfn, { ref: ROOT }, { clock: clock() });
     expect(paths(tree)).toEqual(['Kept']);
     expect(tree.warnings).toEqual(['Nested stack Gone no longer exists (deleted during the walk): skipped.']);
@@ -184,13 +182,11 @@ describe('N1: walking nested stacks', () => {
     cfnMock
       .on(DescribeStacksCommand, { StackName: arn('app-Denied-X') })
       .resolves({ Stacks: [stackNamed('app-Denied-X')] });
-    cfnMock
-      .on(ListStackResourcesCommand, { StackName: arn('app-Denied-X') })
-      .rejects(
-        Object.assign(new Error('not authorized to perform: cloudformation:ListStackResources'), {
-          name: 'AccessDenied',
-        }),
-      );
+    cfnMock.on(ListStackResourcesCommand, { StackName: arn('app-Denied-X') }).rejects(
+      Object.assign(new Error('not authorized to perform: cloudformation:ListStackResources'), {
+        name: 'AccessDenied',
+      }),
+    );
     const tree = await walkNestedStacks(cfn, { ref: ROOT }, { clock: clock() });
     expect(paths(tree)).toEqual(['Denied', 'Ok']);
     expect(tree.warnings).toEqual([
