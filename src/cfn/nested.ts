@@ -12,13 +12,20 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import type { Clock } from '../clock';
 import { awsErrorName, CancelledError, errorMessage, GuardError, TimeoutError } from '../errors';
-import { beforeDeadline } from '../poll';
+import { beforeDeadline, mapLimit } from '../poll';
 import { describeStack } from './stack';
 
 export const NESTED_STACK_TYPE = 'AWS::CloudFormation::Stack';
 
 /** The bounds of a walk. Nested stacks deeper than `maxDepth` levels below the root are not read. */
-export const NESTED_LIMITS = { maxDepth: 5, maxStacks: 50, maxPages: 10, budgetMs: 60_000 } as const;
+export const NESTED_LIMITS = {
+  maxDepth: 5,
+  maxStacks: 50,
+  maxPages: 10,
+  budgetMs: 60_000,
+  /** Sibling nested stacks read at once. */
+  concurrency: 4,
+} as const;
 
 /** One stack of the tree: the root (path []) or a nested stack (path: logical ids from the root down). */
 export interface StackNode {
@@ -47,6 +54,7 @@ export interface WalkOptions {
   maxStacks?: number;
   maxPages?: number;
   budgetMs?: number;
+  concurrency?: number;
   /**
    * Called for every stack (the root first) before its resources are listed; false: do not list them (e.g.
    * its template declares no nested stack). Errors it throws are warnings for that stack, like a failed read.
@@ -92,6 +100,7 @@ export async function walkNestedStacks(
   const maxStacks = options.maxStacks ?? NESTED_LIMITS.maxStacks;
   const maxPages = options.maxPages ?? NESTED_LIMITS.maxPages;
   const budgetMs = options.budgetMs ?? NESTED_LIMITS.budgetMs;
+  const concurrency = options.concurrency ?? NESTED_LIMITS.concurrency;
   const { clock, signal } = options;
   const deadline = clock.now() + budgetMs;
   const tree: StackTree = { root: { path: [], ref: root.ref, stack: root.stack }, nested: [], warnings: [] };
@@ -129,60 +138,84 @@ export async function walkNestedStacks(
     return resources;
   };
 
-  /** Read a stack's resources and walk into its nested stacks; warnings instead of errors. */
-  const walk = async (node: StackNode, depth: number): Promise<void> => {
+  let counted = 0;
+  /** One nested stack: checks, DescribeStacks, then its own subtree — the nodes, parent first; [] when left out. */
+  const walkChild = async (
+    resource: StackResourceSummary,
+    parent: StackNode,
+    depth: number,
+  ): Promise<StackNode[]> => {
+    const physicalId = resource.PhysicalResourceId as string;
+    const path = [...parent.path, resource.LogicalResourceId as string];
+    if (stopped) return [];
+    if (seen.has(physicalId)) {
+      tree.warnings.push(`${pathLabel(path)} is a stack already walked (a cycle): skipped.`);
+      return [];
+    }
+    if (counted >= maxStacks) {
+      stop(`More than ${maxStacks} nested stacks: the walk stopped at ${pathLabel(path)}.`);
+      return [];
+    }
+    if (left() <= 0) {
+      stop(`The nested-stack walk stopped at ${pathLabel(path)}: its time budget was spent.`);
+      return [];
+    }
+    seen.add(physicalId);
+    counted++;
+    let stack: Stack | undefined;
+    try {
+      stack = await describeStack(cfn, physicalId, bounded);
+    } catch (error) {
+      if (isCancellation(error, signal)) throw error;
+      tree.warnings.push(`Could not read nested stack ${pathLabel(path)}: ${errorMessage(error)}`);
+      return [];
+    }
+    if (!stack) {
+      tree.warnings.push(
+        `Nested stack ${pathLabel(path)} no longer exists (deleted during the walk): skipped.`,
+      );
+      return [];
+    }
+    if (stack.StackId) seen.add(stack.StackId);
+    const child: StackNode = { path, ref: stack.StackId ?? physicalId, stack };
+    return [child, ...(await walk(child, depth + 1))];
+  };
+
+  /**
+   * Read a stack's resources and walk into its nested stacks (`concurrency` siblings at a time); the nodes
+   * below it, depth-first in the order its resources were listed. Warnings instead of errors.
+   */
+  const walk = async (node: StackNode, depth: number): Promise<StackNode[]> => {
     const where = pathLabel(node.path);
     try {
-      if (options.visit && !(await options.visit(node))) return;
-      if (stopped) return;
+      if (options.visit && !(await options.visit(node))) return [];
+      if (stopped) return [];
       if (depth >= maxDepth) {
         tree.warnings.push(
           `Nested stacks below ${where} are more than ${maxDepth} levels deep and were not read.`,
         );
-        return;
+        return [];
       }
-      if (left() <= 0) return stop(`The nested-stack walk stopped at ${where}: its time budget was spent.`);
+      if (left() <= 0) {
+        stop(`The nested-stack walk stopped at ${where}: its time budget was spent.`);
+        return [];
+      }
       node.resources = await listResources(node.ref);
     } catch (error) {
       if (isCancellation(error, signal)) throw error;
       tree.warnings.push(`Could not read ${where}: ${errorMessage(error)}`);
-      return;
+      return [];
     }
-    for (const resource of nestedStackResources(node.resources)) {
-      const physicalId = resource.PhysicalResourceId as string;
-      const path = [...node.path, resource.LogicalResourceId as string];
-      if (stopped) return;
-      if (seen.has(physicalId)) {
-        tree.warnings.push(`${pathLabel(path)} is a stack already walked (a cycle): skipped.`);
-        continue;
-      }
-      if (tree.nested.length >= maxStacks)
-        return stop(`More than ${maxStacks} nested stacks: the walk stopped at ${pathLabel(path)}.`);
-      if (left() <= 0)
-        return stop(`The nested-stack walk stopped at ${pathLabel(path)}: its time budget was spent.`);
-      seen.add(physicalId);
-      let stack: Stack | undefined;
-      try {
-        stack = await describeStack(cfn, physicalId, bounded);
-      } catch (error) {
-        if (isCancellation(error, signal)) throw error;
-        tree.warnings.push(`Could not read nested stack ${pathLabel(path)}: ${errorMessage(error)}`);
-        continue;
-      }
-      if (!stack) {
-        tree.warnings.push(
-          `Nested stack ${pathLabel(path)} no longer exists (deleted during the walk): skipped.`,
-        );
-        continue;
-      }
-      if (stack.StackId) seen.add(stack.StackId);
-      const child: StackNode = { path, ref: stack.StackId ?? physicalId, stack };
-      tree.nested.push(child);
-      await walk(child, depth + 1);
-    }
+    const subtrees = await mapLimit(nestedStackResources(node.resources), concurrency, (resource) =>
+      walkChild(resource, node, depth),
+    );
+    return subtrees.flatMap((subtree) => {
+      if (subtree.status === 'rejected') throw subtree.reason; // only cancellation is rethrown below
+      return subtree.value;
+    });
   };
 
-  await walk(tree.root, 0);
+  tree.nested = await walk(tree.root, 0);
   return tree;
 }
 

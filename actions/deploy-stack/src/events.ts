@@ -40,6 +40,8 @@ export class EventStreamer {
   readonly stackStatuses: string[] = [];
   private started = false;
   private readonly children = new Map<string, NestedStream>();
+  /** When this operation's first event for each nested stack resource (by logical id) happened. */
+  private readonly nestedStarted = new Map<string, number>();
   private readonly tree: StreamTree;
 
   /**
@@ -123,7 +125,11 @@ export class EventStreamer {
 
   /** A parent's event for a nested stack: start (or keep) streaming it, bounded in depth and number. */
   private follow(event: StackEvent): void {
-    if (!isNestedStackEvent(event) || !event.PhysicalResourceId || !event.LogicalResourceId) return;
+    if (!isNestedStackEvent(event) || !event.LogicalResourceId) return;
+    // A new nested stack's first event has no physical id yet; its stack's events start from that moment.
+    if (!this.nestedStarted.has(event.LogicalResourceId) && event.Timestamp instanceof Date)
+      this.nestedStarted.set(event.LogicalResourceId, event.Timestamp.getTime());
+    if (!event.PhysicalResourceId) return;
     const inProgress = /_IN_PROGRESS$/.test(event.ResourceStatus ?? '');
     let child = this.children.get(event.PhysicalResourceId);
     if (!child) {
@@ -138,7 +144,7 @@ export class EventStreamer {
         return;
       }
       this.tree.streams++;
-      const since = event.Timestamp instanceof Date ? event.Timestamp.getTime() : 0;
+      const since = this.nestedStarted.get(event.LogicalResourceId) ?? 0;
       child = {
         streamer: new EventStreamer(
           this.cfn,

@@ -26,6 +26,7 @@ import {
 import { NESTED_LIMITS, pathLabel, stackNameOf, walkNestedStacks } from '../../../src/cfn/nested';
 import type { Clock } from '../../../src/clock';
 import { awsErrorName, errorMessage, GuardError } from '../../../src/errors';
+import { mapLimit } from '../../../src/poll';
 import { parseTemplate } from '../../../src/cfn/template';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
@@ -76,38 +77,43 @@ function parameterValues(stackParams: readonly Parameter[]): Record<string, stri
 }
 
 const MISSING = new Set(['NotFound', 'NoSuchKey', 'NoSuchBucket', 'NoSuchVersion']);
+/** HeadObject calls in flight at once. */
+export const HEAD_CONCURRENCY = 8;
 
-/** HeadObject each artifact once (the same object referenced twice is asked for once). */
+/** 'present', 'missing', or why the object could not be checked. */
+async function headAnswer(s3: S3Ops, ref: ArtifactRef): Promise<string> {
+  try {
+    await s3.headObject(ref.bucket as string, ref.key as string, ref.version);
+    return 'present';
+  } catch (error) {
+    const name = awsErrorName(error);
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((name && MISSING.has(name)) || status === 404) return 'missing';
+    return status === 403 || name === 'Forbidden' || name === 'AccessDenied'
+      ? 'HeadObject was denied (403): S3 answers 403 for a missing object too when s3:ListBucket is not granted; allow s3:GetObject and s3:ListBucket on the bucket to check it'
+      : `HeadObject failed: ${name ?? status ?? 'error'}`;
+  }
+}
+
+/** HeadObject each artifact once (the same object referenced twice is asked for once), a few at a time. */
 async function headArtifacts(deps: PreflightDeps, refs: ArtifactRef[]): Promise<PreflightResult> {
   const result: PreflightResult = { present: [], missing: [], notChecked: [] };
-  const answers = new Map<string, Promise<'present' | 'missing' | string>>();
-  let s3: S3Ops | undefined;
+  const objectOf = (ref: ArtifactRef) => JSON.stringify([ref.bucket, ref.key, ref.version ?? null]);
+  const checkable = refs.filter((ref) => !ref.unresolved && ref.bucket && ref.key);
+  const answers = new Map<string, string>();
+  if (checkable.length) {
+    const s3 = await deps.s3();
+    const unique = [...new Map(checkable.map((ref) => [objectOf(ref), ref])).values()];
+    const settled = await mapLimit(unique, HEAD_CONCURRENCY, (ref) => headAnswer(s3, ref));
+    unique.forEach((ref, index) => {
+      const answer = settled[index] as PromiseSettledResult<string>;
+      answers.set(objectOf(ref), answer.status === 'fulfilled' ? answer.value : 'HeadObject failed');
+    });
+  }
   for (const ref of refs) {
-    if (ref.unresolved || !ref.bucket || !ref.key) {
-      result.notChecked.push(ref);
-      continue;
-    }
-    s3 ??= await deps.s3();
-    const client = s3;
-    const key = JSON.stringify([ref.bucket, ref.key, ref.version ?? null]);
-    if (!answers.has(key)) {
-      const ask = async (): Promise<'present' | 'missing' | string> => {
-        try {
-          await client.headObject(ref.bucket as string, ref.key as string, ref.version);
-          return 'present';
-        } catch (error) {
-          const name = awsErrorName(error);
-          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          if ((name && MISSING.has(name)) || status === 404) return 'missing';
-          return status === 403 || name === 'Forbidden' || name === 'AccessDenied'
-            ? 'HeadObject was denied (403): S3 answers 403 for a missing object too when s3:ListBucket is not granted; allow s3:GetObject and s3:ListBucket on the bucket to check it'
-            : `HeadObject failed: ${name ?? status ?? 'error'}`;
-        }
-      };
-      answers.set(key, ask());
-    }
-    const answer = await (answers.get(key) as Promise<string>);
-    if (answer === 'present') result.present.push(ref);
+    const answer = answers.get(objectOf(ref));
+    if (ref.unresolved || answer === undefined) result.notChecked.push(ref);
+    else if (answer === 'present') result.present.push(ref);
     else if (answer === 'missing') result.missing.push(ref);
     else result.notChecked.push({ ...ref, unresolved: answer, checkFailed: true });
   }

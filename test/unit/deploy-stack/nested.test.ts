@@ -7,6 +7,7 @@
  */
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import {
+  CloudFormationClient,
   ContinueUpdateRollbackCommand,
   CreateChangeSetCommand,
   DescribeChangeSetCommand,
@@ -20,6 +21,8 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { declaresNestedStacks, findArtifacts } from '../../../src/cfn/artifacts';
+import type { Logger } from '../../../src/log';
+import { EventStreamer, NESTED_STREAMS } from '../../../actions/deploy-stack/src/events';
 import {
   ACCOUNT,
   STACK,
@@ -153,6 +156,29 @@ describe('N1: the rollback preflight walks deployed nested stacks', () => {
     expect(warnings().join('\n')).toMatch(
       /not checked: nested stack Network: Fn .*HeadObject was denied \(403\).*s3:ListBucket/,
     );
+  });
+
+  it('N1: an object referenced by the root and a nested stack is asked for once (HeadObject calls are a cost)', async () => {
+    nestedUpdate();
+    cfnMock.on(GetTemplateCommand).resolves({
+      TemplateBody: JSON.stringify({
+        Resources: {
+          ...(JSON.parse(ROOT_TEMPLATE) as { Resources: object }).Resources,
+          Fn: {
+            Type: 'AWS::Lambda::Function',
+            Properties: { Code: { S3Bucket: 'artifacts', S3Key: MISSING_KEY } },
+          },
+        },
+      }),
+    });
+    cfnMock.on(GetTemplateCommand, { StackName: NESTED_ID }).resolves({ TemplateBody: NESTED_TEMPLATE });
+    s3Mock.on(HeadObjectCommand, { Bucket: 'artifacts', Key: MISSING_KEY }).rejects(notFound());
+    const outcome = await setup().run();
+    expect(outcome.preflight?.missing.map((ref) => ref.stackPath?.join('/') ?? '(root)')).toEqual([
+      '(root)',
+      'Network',
+    ]);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(2);
   });
 
   it('N1: a deployed template that declares no nested stack costs no ListStackResources call', async () => {
@@ -484,5 +510,64 @@ describe('R1/N1: artifact types a nested (or root) deployed template can referen
     ]);
     expect(declaresNestedStacks(template)).toBe(false);
     expect(declaresNestedStacks(JSON.parse(ROOT_TEMPLATE) as Record<string, unknown>)).toBe(true);
+  });
+});
+
+describe('N1: the nested event stream is bounded', () => {
+  const logger = () => {
+    const lines: string[] = [];
+    const log: Logger = {
+      info: (text) => void lines.push(text),
+      warning: (text) => void lines.push(`warning: ${text}`),
+      error: (text) => void lines.push(`error: ${text}`),
+      debug: (text) => void lines.push(`debug: ${text}`),
+      group: (_name, work) => work(),
+    };
+    return { log, lines };
+  };
+
+  it(`N1: at most ${NESTED_STREAMS.maxStreams} nested stacks are followed (one line says the rest are not); a deleted nested stack ends its stream quietly`, async () => {
+    const count = NESTED_STREAMS.maxStreams + 5;
+    const nestedId = (index: number) => NESTED_ID.replace('Network', `N${index}`);
+    const parentEvents = Array.from({ length: count }, (_, index) =>
+      event(STACK_ID, STACK, `N${index}`, 'UPDATE_IN_PROGRESS', {
+        ResourceType: 'AWS::CloudFormation::Stack',
+        PhysicalResourceId: nestedId(index),
+      }),
+    );
+    cfnMock.on(DescribeStackEventsCommand).resolves({ StackEvents: [] });
+    cfnMock
+      .on(DescribeStackEventsCommand, { StackName: STACK_ID })
+      .resolvesOnce({ StackEvents: [] })
+      .resolves({ StackEvents: [...parentEvents].reverse() });
+    cfnMock
+      .on(DescribeStackEventsCommand, { StackName: nestedId(0) })
+      .rejects(
+        Object.assign(new Error(`Stack [${nestedId(0)}] does not exist`), { name: 'ValidationError' }),
+      );
+    const { log, lines } = logger();
+    const streamer = new EventStreamer(
+      new CloudFormationClient({ region: 'us-east-1' }),
+      STACK_ID,
+      STACK,
+      log,
+    );
+    await streamer.prime();
+    await streamer.poll();
+    await streamer.poll();
+    const polled = new Set(
+      cfnMock
+        .commandCalls(DescribeStackEventsCommand)
+        .map((call) => call.args[0].input.StackName)
+        .filter((name) => name !== STACK_ID),
+    );
+    expect(polled.size).toBe(NESTED_STREAMS.maxStreams);
+    expect(lines.filter((line) => /nested stacks are not streamed/.test(line))).toEqual([
+      `Events of more than ${NESTED_STREAMS.maxStreams} nested stacks are not streamed (N${NESTED_STREAMS.maxStreams} and later ones).`,
+    ]);
+    expect(lines).toContain('debug: Nested stack N0 no longer exists: its events end here.');
+    // The deleted one is not asked again; the others (still in progress) are.
+    expect(cfnMock.commandCalls(DescribeStackEventsCommand, { StackName: nestedId(0) })).toHaveLength(1);
+    expect(cfnMock.commandCalls(DescribeStackEventsCommand, { StackName: nestedId(1) })).toHaveLength(2);
   });
 });

@@ -207,10 +207,34 @@ describe('N1: walking nested stacks', () => {
       void time.sleep(40_000);
       return { Stacks: [stackNamed(stackNameOf(input.StackName))] };
     });
-    const tree = await walkNestedStacks(cfn, { ref: ROOT }, { clock: time, budgetMs: 60_000 });
+    const tree = await walkNestedStacks(
+      cfn,
+      { ref: ROOT },
+      { clock: time, budgetMs: 60_000, concurrency: 1 },
+    );
     expect(paths(tree)).toEqual(['A', 'B']);
     expect(tree.warnings.join(' ')).toMatch(/stopped at (B|C): its time budget was spent/);
     expect(cfnMock.commandCalls(DescribeStacksCommand)).toHaveLength(2);
+  });
+
+  it('N1: siblings are read at most 4 at a time (not one by one), and the result keeps depth-first order', async () => {
+    const names = Array.from({ length: 9 }, (_, index) => `app-S${index}-X`);
+    treeMocks({
+      app: names.map((name, index) => nestedResource(`S${index}`, name)),
+      ...Object.fromEntries(names.map((name) => [name, []])),
+    });
+    let inFlight = 0;
+    let most = 0;
+    cfnMock.on(DescribeStacksCommand).callsFake(async (input: { StackName: string }) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight--;
+      return { Stacks: [stackNamed(stackNameOf(input.StackName))] };
+    });
+    const tree = await walkNestedStacks(cfn, { ref: ROOT }, { clock: clock() });
+    expect(most).toBe(4);
+    expect(paths(tree)).toEqual(names.map((_, index) => `S${index}`));
   });
 
   it('N1: a call that hangs cannot outlive the budget (real timer) → a warning, not a hang', async () => {
