@@ -193,8 +193,13 @@ export async function resolveStackState(
           before: stack,
         });
         if (stack?.StackStatus !== 'UPDATE_ROLLBACK_COMPLETE') {
+          // N1: still blocked: say by what, in nested stacks too.
+          const still =
+            stack?.StackStatus === 'UPDATE_ROLLBACK_FAILED'
+              ? await rollbackTree(deps, stack, rootName, inputs.waitTimeoutMs)
+              : undefined;
           throw new GuardError(
-            `ContinueUpdateRollback on ${stackName} ended in ${stack?.StackStatus ?? 'a deleted stack'}.${await failureHint(deps, ref)}`,
+            `ContinueUpdateRollback on ${stackName} ended in ${stack?.StackStatus ?? 'a deleted stack'}.${await failureHint(deps, ref)}${still?.hint ?? ''}`,
           );
         }
         notes.push('Continued the failed rollback before updating.');

@@ -410,6 +410,23 @@ describe('N1: UPDATE_ROLLBACK_FAILED with nested stacks', () => {
     });
   });
 
+  it('N1: ContinueUpdateRollback that ends in UPDATE_ROLLBACK_FAILED again names what still blocks, in the nested stack', async () => {
+    executionMocks([
+      stack('UPDATE_ROLLBACK_FAILED'),
+      stack('UPDATE_ROLLBACK_IN_PROGRESS'),
+      stack('UPDATE_ROLLBACK_FAILED'),
+    ]);
+    rollbackFailed();
+    cfnMock.on(ContinueUpdateRollbackCommand).resolves({});
+    const { run } = setup({ 'on-update-rollback-failed': 'continue' });
+    await expect(run()).rejects.toThrow(
+      new RegExp(
+        `ContinueUpdateRollback on ${STACK} ended in UPDATE_ROLLBACK_FAILED\\..*Network/Fn .*\\[skip: ${NESTED_NAME}\\.Fn\\]`,
+      ),
+    );
+    expect(cfnMock.commandCalls(ListStackResourcesCommand, { StackName: NESTED_ID })).toHaveLength(2);
+  });
+
   it.each([
     ['Network', /'Network' is a nested stack in UPDATE_ROLLBACK_FAILED/],
     ['Nope.Fn', /'Nope\.Fn' names no nested stack of app-stack/],
