@@ -219,26 +219,20 @@ function eventMocks(stackRef: string, before: StackEvent[], after: StackEvent[])
   }));
 }
 
-let second = 0;
-function event(
-  stackId: string,
-  stackName: string,
-  logicalId: string,
-  status: string,
-  extra: Partial<StackEvent> = {},
-): StackEvent {
-  second++;
-  return {
-    StackId: stackId,
-    StackName: stackName,
-    EventId: `${stackName}-${logicalId}-${status}-${second}`,
-    LogicalResourceId: logicalId,
-    ResourceType: 'AWS::Lambda::Function',
-    Timestamp: new Date(Date.UTC(2026, 5, 1, 12, 0, 0) + second * 1000),
-    ResourceStatus: status as StackEvent['ResourceStatus'],
-    ...extra,
-  };
-}
+/** The two stacks events come from: STACK and its nested stack Network. */
+const IN = {
+  root: { StackId: STACK_ID, StackName: STACK },
+  nested: { StackId: NESTED_ID, StackName: NESTED_NAME },
+} as const;
+let tick = 0;
+/** An event of the root or the nested stack, one second after the one made before it. */
+const at = (where: keyof typeof IN, fields: Partial<StackEvent>): StackEvent => ({
+  ...IN[where],
+  EventId: `${where}-${++tick}`,
+  ResourceType: 'AWS::Lambda::Function',
+  Timestamp: new Date(Date.UTC(2026, 5, 1, 12) + tick * 1000),
+  ...fields,
+});
 
 const REASON =
   'Resource handler returned message: "S3 Error Code: NoSuchKey." (HandlerErrorCode: InvalidRequest)';
@@ -246,23 +240,31 @@ const REASON =
 describe('N1: nested stacks stream their events; the root cause leads the error, summary and comment', () => {
   function failingNestedUpdate(reason = REASON) {
     // The nested stack's own history: an event of an earlier operation that must not be printed.
-    const oldNested = event(NESTED_ID, NESTED_NAME, 'Fn', 'UPDATE_FAILED', {
+    const oldNested = at('nested', {
+      LogicalResourceId: 'Fn',
+      ResourceStatus: 'UPDATE_FAILED',
       ResourceStatusReason: 'an old failure',
       Timestamp: new Date('2026-01-01T00:00:00Z'),
     });
-    const oldRoot = event(STACK_ID, STACK, STACK, 'UPDATE_COMPLETE', {
+    const oldRoot = at('root', {
+      LogicalResourceId: STACK,
+      ResourceStatus: 'UPDATE_COMPLETE',
       ResourceType: 'AWS::CloudFormation::Stack',
       PhysicalResourceId: STACK_ID,
       Timestamp: new Date('2026-01-01T00:00:00Z'),
     });
     const stackEvent = (status: string, extra: Partial<StackEvent> = {}) =>
-      event(STACK_ID, STACK, STACK, status, {
+      at('root', {
+        LogicalResourceId: STACK,
+        ResourceStatus: status as StackEvent['ResourceStatus'],
         ResourceType: 'AWS::CloudFormation::Stack',
         PhysicalResourceId: STACK_ID,
         ...extra,
       });
     const nestedEvent = (logicalId: string, status: string, extra: Partial<StackEvent> = {}) =>
-      event(STACK_ID, STACK, logicalId, status, {
+      at('root', {
+        LogicalResourceId: logicalId,
+        ResourceStatus: status as StackEvent['ResourceStatus'],
         ResourceType: 'AWS::CloudFormation::Stack',
         PhysicalResourceId: NESTED_ID,
         ...extra,
@@ -272,13 +274,21 @@ describe('N1: nested stacks stream their events; the root cause leads the error,
       nestedEvent('Network', 'UPDATE_IN_PROGRESS'),
     ];
     const inner: StackEvent[] = [
-      event(NESTED_ID, NESTED_NAME, NESTED_NAME, 'UPDATE_IN_PROGRESS', {
+      at('nested', {
+        LogicalResourceId: NESTED_NAME,
+        ResourceStatus: 'UPDATE_IN_PROGRESS',
         ResourceType: 'AWS::CloudFormation::Stack',
         PhysicalResourceId: NESTED_ID,
       }),
-      event(NESTED_ID, NESTED_NAME, 'Fn', 'UPDATE_IN_PROGRESS'),
-      event(NESTED_ID, NESTED_NAME, 'Fn', 'UPDATE_FAILED', { ResourceStatusReason: reason }),
-      event(NESTED_ID, NESTED_NAME, NESTED_NAME, 'UPDATE_ROLLBACK_COMPLETE', {
+      at('nested', { LogicalResourceId: 'Fn', ResourceStatus: 'UPDATE_IN_PROGRESS' }),
+      at('nested', {
+        LogicalResourceId: 'Fn',
+        ResourceStatus: 'UPDATE_FAILED',
+        ResourceStatusReason: reason,
+      }),
+      at('nested', {
+        LogicalResourceId: NESTED_NAME,
+        ResourceStatus: 'UPDATE_ROLLBACK_COMPLETE',
         ResourceType: 'AWS::CloudFormation::Stack',
         PhysicalResourceId: NESTED_ID,
       }),
@@ -287,7 +297,9 @@ describe('N1: nested stacks stream their events; the root cause leads the error,
       nestedEvent('Network', 'UPDATE_FAILED', {
         ResourceStatusReason: `Embedded stack ${NESTED_ID} was not successfully updated. Currently in UPDATE_ROLLBACK_IN_PROGRESS with reason: The following resource(s) failed to update: [Fn].`,
       }),
-      event(STACK_ID, STACK, 'Queue', 'UPDATE_FAILED', {
+      at('root', {
+        LogicalResourceId: 'Queue',
+        ResourceStatus: 'UPDATE_FAILED',
         ResourceType: 'AWS::SQS::Queue',
         ResourceStatusReason: 'Resource update cancelled',
       }),
@@ -454,79 +466,78 @@ describe('N1: destructive changes inside nested stacks count for the gate', () =
       ChangeSetId: `arn:aws:cloudformation:us-east-1:${ACCOUNT}:changeSet/child/1`,
     },
   };
-  function nestedRemoval(): void {
+  /** Inside Network: its database replaced (a destructive change only the nested change set shows). */
+  const replaceDb: Change[] = [
+    {
+      Type: 'Resource',
+      ResourceChange: {
+        Action: 'Modify',
+        Replacement: 'True',
+        LogicalResourceId: 'Db',
+        PhysicalResourceId: 'app-db',
+        ResourceType: 'AWS::RDS::DBInstance',
+      },
+    },
+  ];
+  function nestedReplacement(): void {
     updateFlow([nestedChange]);
+    const childChangeSet = {
+      ChangeSetName: 'network-child',
+      Status: 'CREATE_COMPLETE' as const,
+      Changes: replaceDb,
+    };
     cfnMock
       .on(DescribeChangeSetCommand, { ChangeSetName: nestedChange.ResourceChange?.ChangeSetId })
-      .resolves({
-        ChangeSetName: 'child',
-        Status: 'CREATE_COMPLETE',
-        Changes: [
-          {
-            Type: 'Resource',
-            ResourceChange: {
-              Action: 'Remove',
-              LogicalResourceId: 'Subnet',
-              ResourceType: 'AWS::EC2::Subnet',
-            },
-          },
-        ],
-      });
+      .resolves(childChangeSet);
   }
 
-  it('N1: create-and-execute with include-nested-stacks-change-set: a removal inside Network is refused, not executed', async () => {
-    nestedRemoval();
+  it('N1: create-and-execute with include-nested-stacks-change-set: a replacement inside Network is refused, not executed', async () => {
+    nestedReplacement();
     const { run } = setup({ 'include-nested-stacks-change-set': 'true' });
     await expect(run()).rejects.toThrow(
-      /destructive change\(s\) not allow-listed: .*Subnet \(AWS::EC2::Subnet\) Remove/,
+      /destructive change\(s\) not allow-listed: .*Db \(AWS::RDS::DBInstance\) Replace/,
     );
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
   });
 
-  it('N1: the same removal allow-listed → executed', async () => {
-    nestedRemoval();
-    const { run } = setup({ 'include-nested-stacks-change-set': 'true', 'destructive-allow-list': 'Subnet' });
+  it('N1: the same replacement allow-listed → executed', async () => {
+    nestedReplacement();
+    const { run } = setup({ 'include-nested-stacks-change-set': 'true', 'destructive-allow-list': 'Db' });
     await expect(run()).resolves.toMatchObject({ result: 'updated' });
     expect(cfnMock).toHaveReceivedCommand(ExecuteChangeSetCommand);
   });
 });
 
 describe('R1/N1: artifact types a nested (or root) deployed template can reference', () => {
-  it('N1: API definitions, Beanstalk bundles and SAM DefinitionUri (object or URL) are located; a template declaring a nested stack is recognised', () => {
-    const template = {
-      Resources: {
-        Api: {
-          Type: 'AWS::ApiGateway::RestApi',
-          Properties: { BodyS3Location: { Bucket: 'b', Key: 'api.yaml', Version: 'v1' } },
-        },
-        Bundle: {
-          Type: 'AWS::ElasticBeanstalk::ApplicationVersion',
-          Properties: { SourceBundle: { S3Bucket: 'b', S3Key: 'app.zip' } },
-        },
-        SamApi: { Type: 'AWS::Serverless::Api', Properties: { DefinitionUri: 's3://b/sam-api.yaml' } },
-        Http: {
-          Type: 'AWS::Serverless::HttpApi',
-          Properties: { DefinitionUri: { Bucket: 'b', Key: 'http.yaml' } },
-        },
-        Machine: {
-          Type: 'AWS::Serverless::StateMachine',
-          Properties: { DefinitionUri: 'https://b.s3.amazonaws.com/sm.json' },
-        },
-        Local: { Type: 'AWS::Serverless::Api', Properties: { DefinitionUri: './api.yaml' } },
-      },
-    };
-    const refs = findArtifacts(template, { params: {}, region: 'us-east-1', stackName: 'app' });
-    expect(
-      refs.map((ref) => `${ref.logicalId} ${ref.bucket}/${ref.key}${ref.version ? `@${ref.version}` : ''}`),
-    ).toEqual([
-      'Api b/api.yaml@v1',
-      'Bundle b/app.zip',
-      'SamApi b/sam-api.yaml',
-      'Http b/http.yaml',
-      'Machine b/sm.json',
-    ]);
+  it.each([
+    [
+      'AWS::ApiGateway::RestApi',
+      'BodyS3Location',
+      { Bucket: 'b', Key: 'api.yaml', Version: 'v1' },
+      'b/api.yaml@v1',
+    ],
+    [
+      'AWS::ElasticBeanstalk::ApplicationVersion',
+      'SourceBundle',
+      { S3Bucket: 'b', S3Key: 'app.zip' },
+      'b/app.zip',
+    ],
+    ['AWS::Serverless::Api', 'DefinitionUri', 's3://b/sam-api.yaml', 'b/sam-api.yaml'],
+    ['AWS::Serverless::HttpApi', 'DefinitionUri', { Bucket: 'b', Key: 'http.yaml' }, 'b/http.yaml'],
+    ['AWS::Serverless::StateMachine', 'DefinitionUri', 'https://b.s3.amazonaws.com/sm.json', 'b/sm.json'],
+    ['AWS::Serverless::Api', 'DefinitionUri', './api.yaml', 'nothing (a local path)'],
+  ])('N1: %s %s %j → %s', (type, property, value, expected) => {
+    const template = { Resources: { It: { Type: type, Properties: { [property]: value } } } };
+    const located = findArtifacts(template, { params: {}, region: 'us-east-1', stackName: 'app' }).map(
+      (ref) => `${ref.bucket}/${ref.key}${ref.version ? `@${ref.version}` : ''}`,
+    );
+    expect(located).toEqual(expected.startsWith('nothing') ? [] : [expected]);
     expect(declaresNestedStacks(template)).toBe(false);
+  });
+
+  it('N1: a template declaring an AWS::CloudFormation::Stack is one whose nested stacks are walked', () => {
     expect(declaresNestedStacks(JSON.parse(ROOT_TEMPLATE) as Record<string, unknown>)).toBe(true);
+    expect(declaresNestedStacks({ Resources: { Odd: null } })).toBe(false);
   });
 });
 
@@ -547,7 +558,9 @@ describe('N1: the nested event stream is bounded', () => {
     const count = NESTED_STREAMS.maxStreams + 5;
     const nestedId = (index: number) => NESTED_ID.replace('Network', `N${index}`);
     const parentEvents = Array.from({ length: count }, (_, index) =>
-      event(STACK_ID, STACK, `N${index}`, 'UPDATE_IN_PROGRESS', {
+      at('root', {
+        LogicalResourceId: `N${index}`,
+        ResourceStatus: 'UPDATE_IN_PROGRESS',
         ResourceType: 'AWS::CloudFormation::Stack',
         PhysicalResourceId: nestedId(index),
       }),

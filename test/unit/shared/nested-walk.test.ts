@@ -79,6 +79,8 @@ function treeMocks(
 }
 
 const clock = () => fakeClock(1_000);
+/** An error as the SDK throws it: its name is the AWS error code. */
+const awsError = (name: string, message: string) => Object.assign(new Error(message), { name });
 const paths = (tree: StackTree) => tree.nested.map((node) => node.path.join('/'));
 
 beforeEach(() => {
@@ -159,40 +161,40 @@ describe('N1: walking nested stacks', () => {
     expect(tree.warnings).toEqual(['Loop/Back is a stack already walked (a cycle): skipped.']);
   });
 
-  it('N1: a nested stack deleted mid-walk (ValidationError: does not exist) → a warning, the walk goes on', async () => {
-    treeMocks({
-      app: [nestedResource('Gone', 'app-Gone-X'), nestedResource('Kept', 'app-Kept-X')],
-      'app-Kept-X': [],
-    });
-    cfnMock.on(DescribeStacksCommand, { StackName: arn('app-Gone-X') }).rejects(
-      Object.assign(new Error(`Stack with id ${arn('app-Gone-X')} does not exist`), {
-        name: 'ValidationError',
-      }),
-    );
-    const tree = await walkNestedStacks(cfn, { ref: ROOT }, { clock: clock() });
-    expect(paths(tree)).toEqual(['Kept']);
-    expect(tree.warnings).toEqual(['Nested stack Gone no longer exists (deleted during the walk): skipped.']);
-  });
-
-  it('N1: a nested stack whose resources cannot be listed (AccessDenied) → a warning naming it, siblings still read', async () => {
-    treeMocks({
-      app: [nestedResource('Denied', 'app-Denied-X'), nestedResource('Ok', 'app-Ok-X')],
-      'app-Ok-X': [],
-    });
-    cfnMock
-      .on(DescribeStacksCommand, { StackName: arn('app-Denied-X') })
-      .resolves({ Stacks: [stackNamed('app-Denied-X')] });
-    cfnMock.on(ListStackResourcesCommand, { StackName: arn('app-Denied-X') }).rejects(
-      Object.assign(new Error('not authorized to perform: cloudformation:ListStackResources'), {
-        name: 'AccessDenied',
-      }),
-    );
-    const tree = await walkNestedStacks(cfn, { ref: ROOT }, { clock: clock() });
-    expect(paths(tree)).toEqual(['Denied', 'Ok']);
-    expect(tree.warnings).toEqual([
-      'Could not read Denied: AccessDenied: not authorized to perform: cloudformation:ListStackResources',
-    ]);
-  });
+  it.each([
+    {
+      what: 'deleted mid-walk (DescribeStacks: ValidationError does not exist)',
+      fault: () =>
+        cfnMock
+          .on(DescribeStacksCommand, { StackName: arn('app-Bad-X') })
+          .rejects(awsError('ValidationError', `Stack with id ${arn('app-Bad-X')} does not exist`)),
+      walked: ['Good'],
+      warning: 'Nested stack Bad no longer exists (deleted during the walk): skipped.',
+    },
+    {
+      what: 'whose resources cannot be listed (AccessDenied)',
+      fault: () =>
+        cfnMock
+          .on(ListStackResourcesCommand, { StackName: arn('app-Bad-X') })
+          .rejects(awsError('AccessDenied', 'not authorized to perform: cloudformation:ListStackResources')),
+      walked: ['Bad', 'Good'],
+      warning:
+        'Could not read Bad: AccessDenied: not authorized to perform: cloudformation:ListStackResources',
+    },
+  ])(
+    'N1: a nested stack $what → a warning naming it; its sibling is still read',
+    async ({ fault, walked, warning }) => {
+      treeMocks({
+        app: [nestedResource('Bad', 'app-Bad-X'), nestedResource('Good', 'app-Good-X')],
+        'app-Bad-X': [],
+        'app-Good-X': [],
+      });
+      fault();
+      const tree = await walkNestedStacks(cfn, { ref: ROOT }, { clock: clock() });
+      expect(paths(tree)).toEqual(walked);
+      expect(tree.warnings).toEqual([warning]);
+    },
+  );
 
   it('N1: the time budget holds: once spent, the walk stops with a warning (no further call)', async () => {
     const time = clock();
