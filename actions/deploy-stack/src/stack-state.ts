@@ -168,11 +168,7 @@ export async function resolveStackState(
         // L1: the update that follows keeps the stack's parameters. Checked before ContinueUpdateRollback.
         checkRequiredParameters(inputs, facts, stack);
         // N1: Path/To/Nested.LogicalId becomes NestedStackName.LogicalId; entries that cannot work are refused.
-        const { skips, notes: skipNotes } = resolveSkips(
-          inputs.resourcesToSkip,
-          tree,
-          failed.StackName ?? stackName,
-        );
+        const { skips, notes: skipNotes } = resolveSkips(inputs.resourcesToSkip, tree, rootName);
         for (const note of skipNotes) log.warning(`resources-to-skip: ${note}`);
         cancel.throwIfCancelled();
         log.warning(
