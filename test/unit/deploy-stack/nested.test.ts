@@ -30,6 +30,7 @@ import {
   cfnMock,
   changeSetMocks,
   executionMocks,
+  parsedInputs,
   resetMocks,
   s3Mock,
   setup,
@@ -599,5 +600,30 @@ describe('N1: the nested event stream is bounded', () => {
     // The deleted one is not asked again; the others (still in progress) are.
     expect(cfnMock.commandCalls(DescribeStackEventsCommand, { StackName: nestedId(0) })).toHaveLength(1);
     expect(cfnMock.commandCalls(DescribeStackEventsCommand, { StackName: nestedId(1) })).toHaveLength(2);
+  });
+});
+
+describe('N1/L1: the resources-to-skip forms', () => {
+  const parse = (skip: string) =>
+    parsedInputs(setup({ 'on-update-rollback-failed': 'continue', 'resources-to-skip': skip }))
+      .resourcesToSkip;
+
+  it.each(['Fn', `${NESTED_NAME}.Fn`, 'Network.Fn', 'Network/Inner.Deep'])(
+    'N1: %s is accepted as given',
+    (skip) => {
+      expect(parse(skip)).toEqual([skip]);
+    },
+  );
+
+  it.each([
+    'Network.Inner.Deep',
+    '/Network.Fn',
+    '-x.Fn',
+    'Net work.Fn',
+    'Network.Fn-1',
+    'a::error::b.Fn',
+    'Network.',
+  ])('N1: %j is refused as input (L1)', (skip) => {
+    expect(() => parse(skip)).toThrow(/Input 'resources-to-skip': .* is not a logical resource id/);
   });
 });
