@@ -10,6 +10,7 @@ import {
 import type { TrackedChangeSet } from '../../../src/cfn/lifecycle';
 import { EXECUTION_FINAL, waitForOwnOperation } from '../../../src/cfn/own-operation';
 import { GuardError } from '../../../src/errors';
+import { describeFailure, findRootCause } from '../../../src/cfn/root-cause';
 import { EventStreamer, firstFailures } from './events';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
@@ -93,8 +94,10 @@ export async function execute(
       const ok = type === 'CREATE' ? 'CREATE_COMPLETE' : 'UPDATE_COMPLETE';
       if (!stack || stack.StackStatus !== ok) {
         const failures = firstFailures([...streamer.failures].reverse());
+        // N1: the first failed resource, depth-first through nested stacks, leads the message.
+        const rootCause = findRootCause(streamer.pathedFailures);
         throw new ExecutionFailed(
-          `Deploying stack ${stackName} failed: it ended in ${stack?.StackStatus ?? 'DELETE_COMPLETE'}.${failures.length ? ` First failures: ${failures.join('; ')}` : ''}`,
+          `${rootCause ? `Root cause: ${describeFailure(rootCause)}. ` : ''}Deploying stack ${stackName} failed: it ended in ${stack?.StackStatus ?? 'DELETE_COMPLETE'}.${failures.length ? ` First failures: ${failures.join('; ')}` : ''}`,
           stack?.StackStatus ?? 'DELETE_COMPLETE',
           stack,
         );

@@ -305,9 +305,10 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: numbe
   const expected = optional(get, 'expected-account-id');
   const resourcesToSkip = list(get, 'resources-to-skip', true);
   for (const resource of resourcesToSkip) {
-    if (!/^[A-Za-z0-9]{1,255}(\.[A-Za-z0-9]{1,255})?$/.test(resource)) {
+    // LogicalId, NestedStackName.LogicalId (CloudFormation's form) or Path/To/Nested.LogicalId (N1).
+    if (!/^([A-Za-z0-9]{1,255}|[A-Za-z0-9][-A-Za-z0-9/]{0,254}\.[A-Za-z0-9]{1,255})$/.test(resource)) {
       throw new InputError(
-        `Input 'resources-to-skip': '${printable(resource)}' is not a logical resource id (LogicalId or NestedStack.LogicalId).`,
+        `Input 'resources-to-skip': '${printable(resource)}' is not a logical resource id (LogicalId, NestedStackName.LogicalId or Path/To/Nested.LogicalId).`,
       );
     }
   }

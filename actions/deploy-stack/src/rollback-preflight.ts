@@ -1,7 +1,15 @@
 /**
  * R1: the rollback preflight. Before an update, find the S3 artifacts the deployed template references
- * (resolving Ref / Fn::Sub / Fn::Join against the stack's parameters) and HeadObject each one.
+ * (resolving Ref / Fn::Sub / Fn::Join against the stack's parameters) and HeadObject each one. N1: the same for
+ * every deployed nested stack, walked depth-first within bounds (src/cfn/nested.ts).
  */
+export {
+  findArtifacts,
+  parseS3Url,
+  resolveValue,
+  type ArtifactRef,
+  type ResolveContext,
+} from '../../../src/cfn/artifacts';
 import {
   GetTemplateCommand,
   type CloudFormationClient,
@@ -9,22 +17,19 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import type { S3Ops } from './aws-extra';
+import {
+  declaresNestedStacks,
+  findArtifacts,
+  type ArtifactRef,
+  type ResolveContext,
+} from '../../../src/cfn/artifacts';
+import { NESTED_LIMITS, pathLabel, stackNameOf, walkNestedStacks } from '../../../src/cfn/nested';
+import type { Clock } from '../../../src/clock';
 import { awsErrorName, errorMessage, GuardError } from '../../../src/errors';
+import { mapLimit } from '../../../src/poll';
 import { parseTemplate } from '../../../src/cfn/template';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
-
-/** An S3 object a deployed resource needs if CloudFormation has to roll back to it (R1). */
-export interface ArtifactRef {
-  logicalId: string;
-  type: string;
-  property: string;
-  bucket?: string;
-  key?: string;
-  version?: string;
-  /** Why it could not be resolved to a bucket/key. */
-  unresolved?: string;
-}
 
 export interface PreflightResult {
   present: ArtifactRef[];
@@ -32,182 +37,10 @@ export interface PreflightResult {
   notChecked: ArtifactRef[];
   /** The deployed template could not be parsed (why): nothing was checked. */
   unparsed?: string;
-}
-
-export interface ResolveContext {
-  params: Record<string, string | undefined>;
-  region: string;
-  accountId?: string;
-  stackName: string;
-  partition?: string;
-}
-
-const UNRESOLVED = Symbol('unresolved');
-type Resolved = string | typeof UNRESOLVED;
-
-/** `Fn::Sub` text (`${Name}`, `${!Literal}`) against its own variables, then the stack's parameters. */
-function resolveSub(argument: unknown, ctx: ResolveContext): Resolved {
-  const [text, variables] = Array.isArray(argument)
-    ? [argument[0], (argument[1] as Record<string, unknown> | undefined) ?? {}]
-    : [argument, {}];
-  if (typeof text !== 'string') return UNRESOLVED;
-  let failed = false;
-  const substituted = text.replace(/\$\{(!?)([^}]+)\}/g, (_match, literal: string, name: string) => {
-    if (literal) return `\${${name}}`;
-    const replacement =
-      name in variables
-        ? resolveValue(variables[name], ctx)
-        : name.includes('.') // ${Resource.Attribute}: only known after deployment
-          ? UNRESOLVED
-          : resolveRef(name, ctx);
-    if (replacement === UNRESOLVED) {
-      failed = true;
-      return '';
-    }
-    return replacement;
-  });
-  return failed ? UNRESOLVED : substituted;
-}
-
-/** `Fn::Join [delimiter, [parts]]` when every part resolves. */
-function resolveJoin(argument: unknown, ctx: ResolveContext): Resolved {
-  if (!Array.isArray(argument) || typeof argument[0] !== 'string' || !Array.isArray(argument[1]))
-    return UNRESOLVED;
-  const parts = (argument[1] as unknown[]).map((part) => resolveValue(part, ctx));
-  return parts.includes(UNRESOLVED) ? UNRESOLVED : (parts as string[]).join(argument[0]);
-}
-
-/** Resolve Ref / Fn::Sub / Fn::Join over plain strings against the stack's current parameters; anything else is unresolvable. */
-export function resolveValue(value: unknown, ctx: ResolveContext): Resolved {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number') return String(value);
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return UNRESOLVED;
-  const intrinsic = value as Record<string, unknown>;
-  if (Object.keys(intrinsic).length !== 1) return UNRESOLVED;
-  if ('Ref' in intrinsic) return resolveRef(String(intrinsic.Ref), ctx);
-  if ('Fn::Sub' in intrinsic) return resolveSub(intrinsic['Fn::Sub'], ctx);
-  if ('Fn::Join' in intrinsic) return resolveJoin(intrinsic['Fn::Join'], ctx);
-  return UNRESOLVED;
-}
-
-function resolveRef(name: string, ctx: ResolveContext): Resolved {
-  switch (name) {
-    case 'AWS::Region':
-      return ctx.region;
-    case 'AWS::AccountId':
-      return ctx.accountId ?? UNRESOLVED;
-    case 'AWS::StackName':
-      return ctx.stackName;
-    case 'AWS::Partition':
-      return ctx.partition ?? 'aws';
-    case 'AWS::URLSuffix':
-      return 'amazonaws.com';
-  }
-  const parameterValue = ctx.params[name];
-  // NoEcho parameters come back as '****': not usable.
-  return parameterValue === undefined || parameterValue === '****' ? UNRESOLVED : parameterValue;
-}
-
-/** Parse an S3 https URL (virtual-hosted or path style) or s3:// URI into bucket/key. */
-export function parseS3Url(text: string): { bucket: string; key: string } | undefined {
-  const s3uri = /^s3:\/\/([^/]+)\/(.+)$/.exec(text);
-  if (s3uri) return { bucket: s3uri[1] as string, key: s3uri[2] as string };
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    return undefined;
-  }
-  const host = url.hostname;
-  const path = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  const virtual = /^(.+)\.s3[.-]([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$/.exec(host);
-  if (virtual) return path ? { bucket: virtual[1] as string, key: path } : undefined;
-  if (/^s3[.-]([a-z0-9-]+\.)?amazonaws\.com(\.cn)?$/.test(host)) {
-    const slash = path.indexOf('/');
-    return slash > 0 ? { bucket: path.slice(0, slash), key: path.slice(slash + 1) } : undefined;
-  }
-  return undefined;
-}
-
-/** The fields of a `{Bucket, Key, Version}`-style property. */
-interface ObjectFields {
-  bucket: string;
-  key: string;
-  version: string;
-}
-
-/** Where a resource type names the S3 object it is deployed from: an object property, a URL, or either (SAM). */
-interface ArtifactProperty {
-  property: string;
-  fields?: ObjectFields;
-  url?: boolean;
-}
-
-const LAMBDA_FIELDS: ObjectFields = { bucket: 'S3Bucket', key: 'S3Key', version: 'S3ObjectVersion' };
-const S3_LOCATION_FIELDS: ObjectFields = { bucket: 'Bucket', key: 'Key', version: 'Version' };
-
-const ARTIFACT_PROPERTIES: Record<string, ArtifactProperty> = {
-  'AWS::Lambda::Function': { property: 'Code', fields: LAMBDA_FIELDS },
-  'AWS::Lambda::LayerVersion': { property: 'Content', fields: LAMBDA_FIELDS },
-  'AWS::Serverless::Function': { property: 'CodeUri', fields: S3_LOCATION_FIELDS, url: true },
-  'AWS::Serverless::LayerVersion': { property: 'ContentUri', fields: S3_LOCATION_FIELDS, url: true },
-  'AWS::CloudFormation::Stack': { property: 'TemplateURL', url: true },
-  'AWS::StepFunctions::StateMachine': { property: 'DefinitionS3Location', fields: S3_LOCATION_FIELDS },
-};
-
-type Located = Pick<ArtifactRef, 'logicalId' | 'type' | 'property'>;
-
-/** Find the S3 artifacts a (deployed) template references. */
-export function findArtifacts(template: Record<string, unknown>, ctx: ResolveContext): ArtifactRef[] {
-  const resources = (template.Resources ?? {}) as Record<
-    string,
-    { Type?: string; Properties?: Record<string, unknown> }
-  >;
-  const refs: ArtifactRef[] = [];
-  const unresolvable = (resource: Located) =>
-    refs.push({
-      ...resource,
-      unresolved: `${resource.property} uses an intrinsic function or parameter that cannot be resolved here`,
-    });
-  /** A `{Bucket, Key, Version}`-style property. */
-  const fromObject = (resource: Located, names: ObjectFields, value: unknown) => {
-    if (!value || typeof value !== 'object') return;
-    const fields = value as Record<string, unknown>;
-    if (!(names.bucket in fields) && !(names.key in fields)) return; // inline code (ZipFile, ImageUri, Definition...)
-    const bucket = resolveValue(fields[names.bucket], ctx);
-    const key = resolveValue(fields[names.key], ctx);
-    const version =
-      fields[names.version] === undefined ? undefined : resolveValue(fields[names.version], ctx);
-    if (bucket === UNRESOLVED || key === UNRESOLVED || version === UNRESOLVED) unresolvable(resource);
-    else refs.push({ ...resource, bucket, key, version });
-  };
-  /** An `s3://` or https URL property (or a local path before packaging, which is not checked). */
-  const fromUrl = (resource: Located, value: unknown) => {
-    if (value === undefined) return;
-    const url = resolveValue(value, ctx);
-    if (url === UNRESOLVED) return unresolvable(resource);
-    if (!/^(s3|https?):\/\//.test(url)) return; // a local path (before packaging) or inline
-    const location = parseS3Url(url);
-    refs.push(
-      location
-        ? { ...resource, ...location }
-        : { ...resource, unresolved: `${resource.property} is not an S3 URL` },
-    );
-  };
-  for (const [logicalId, resource] of Object.entries(resources)) {
-    const type = resource?.Type ?? '';
-    if (!Object.hasOwn(ARTIFACT_PROPERTIES, type)) continue;
-    const artifact = ARTIFACT_PROPERTIES[type] as ArtifactProperty;
-    const value = resource?.Properties?.[artifact.property];
-    const located = { logicalId, type, property: artifact.property };
-    // SAM takes either form: an object with a Bucket, or a URL.
-    const asObject =
-      artifact.fields &&
-      (!artifact.url || (typeof value === 'object' && value !== null && artifact.fields.bucket in value));
-    if (asObject && artifact.fields) fromObject(located, artifact.fields, value);
-    else if (artifact.url) fromUrl(located, value);
-  }
-  return refs;
+  /** N1: the nested stacks whose deployed templates were checked (paths), when the root declares any. */
+  nestedStacks?: string[];
+  /** N1: what the nested-stack walk could not check (deleted mid-walk, denied, bounds), one sentence each. */
+  nestedWarnings?: string[];
 }
 
 export interface PreflightDeps {
@@ -216,9 +49,82 @@ export interface PreflightDeps {
   s3: () => Promise<S3Ops>;
 }
 
+/** N1: walk the deployed nested stacks too (bounded: src/cfn/nested.ts). Without it only the root is read. */
+export interface NestedPreflight {
+  clock: Clock;
+  signal?: AbortSignal;
+  budgetMs?: number;
+  maxDepth?: number;
+  maxStacks?: number;
+}
+
+/** The deployed template (Original stage) of a stack, as CloudFormation returns it. */
+async function deployedBody(cfn: CloudFormationClient, ref: string): Promise<unknown> {
+  const deployed = await cfn.send(new GetTemplateCommand({ StackName: ref, TemplateStage: 'Original' }));
+  return deployed.TemplateBody ?? '';
+}
+
+/** Parse a deployed template body. Throws what the parser throws. */
+function parsedBody(body: unknown): Record<string, unknown> {
+  return typeof body === 'string' ? parseTemplate(body) : (body as Record<string, unknown>);
+}
+
+function parameterValues(stackParams: readonly Parameter[]): Record<string, string | undefined> {
+  const params: Record<string, string | undefined> = {};
+  for (const param of stackParams)
+    if (param.ParameterKey) params[param.ParameterKey] = param.ResolvedValue ?? param.ParameterValue;
+  return params;
+}
+
+const MISSING = new Set(['NotFound', 'NoSuchKey', 'NoSuchBucket', 'NoSuchVersion']);
+/** HeadObject calls in flight at once. */
+export const HEAD_CONCURRENCY = 8;
+
+/** 'present', 'missing', or why the object could not be checked. */
+async function headAnswer(s3: S3Ops, ref: ArtifactRef): Promise<string> {
+  try {
+    await s3.headObject(ref.bucket as string, ref.key as string, ref.version);
+    return 'present';
+  } catch (error) {
+    const name = awsErrorName(error);
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if ((name && MISSING.has(name)) || status === 404) return 'missing';
+    return status === 403 || name === 'Forbidden' || name === 'AccessDenied'
+      ? 'HeadObject was denied (403): S3 answers 403 for a missing object too when s3:ListBucket is not granted; allow s3:GetObject and s3:ListBucket on the bucket to check it'
+      : `HeadObject failed: ${name ?? status ?? 'error'}`;
+  }
+}
+
+/** HeadObject each artifact once (the same object referenced twice is asked for once), a few at a time. */
+async function headArtifacts(deps: PreflightDeps, refs: ArtifactRef[]): Promise<PreflightResult> {
+  const result: PreflightResult = { present: [], missing: [], notChecked: [] };
+  const objectOf = (ref: ArtifactRef) => JSON.stringify([ref.bucket, ref.key, ref.version ?? null]);
+  const checkable = refs.filter((ref) => !ref.unresolved && ref.bucket && ref.key);
+  const answers = new Map<string, string>();
+  if (checkable.length) {
+    const s3 = await deps.s3();
+    const unique = [...new Map(checkable.map((ref) => [objectOf(ref), ref])).values()];
+    const settled = await mapLimit(unique, HEAD_CONCURRENCY, (ref) => headAnswer(s3, ref));
+    unique.forEach((ref, index) => {
+      const answer = settled[index] as PromiseSettledResult<string>;
+      answers.set(objectOf(ref), answer.status === 'fulfilled' ? answer.value : 'HeadObject failed');
+    });
+  }
+  for (const ref of refs) {
+    const answer = answers.get(objectOf(ref));
+    if (ref.unresolved || answer === undefined) result.notChecked.push(ref);
+    else if (answer === 'present') result.present.push(ref);
+    else if (answer === 'missing') result.missing.push(ref);
+    else result.notChecked.push({ ...ref, unresolved: answer, checkFailed: true });
+  }
+  return result;
+}
+
 /**
- * Fetch the deployed template (Original stage) and HeadObject every artifact it references. The S3 client is
- * asked for only once there is an object to check: most stacks reference none, and loading it costs start time.
+ * Fetch the deployed template (Original stage) and HeadObject every artifact it references — and, with
+ * `nested`, those of every deployed nested stack (N1), each resolved against its own parameters. The S3 client
+ * is asked for only once there is an object to check: most stacks reference none, and loading it costs start
+ * time. A root template that declares no nested stack costs no further call.
  */
 export async function rollbackPreflight(
   deps: PreflightDeps,
@@ -227,50 +133,52 @@ export async function rollbackPreflight(
   ctx: Omit<ResolveContext, 'params' | 'stackName'>,
   /** The stack's id: the deployed template is read by id when known. */
   stackId?: string,
+  nested?: NestedPreflight,
 ): Promise<PreflightResult> {
-  const deployed = await deps.cfn.send(
-    new GetTemplateCommand({ StackName: stackId ?? stackName, TemplateStage: 'Original' }),
-  );
-  const body = deployed.TemplateBody ?? '';
+  const body = await deployedBody(deps.cfn, stackId ?? stackName);
   let template: Record<string, unknown>;
   try {
-    template = typeof body === 'string' ? parseTemplate(body) : (body as Record<string, unknown>);
+    template = parsedBody(body);
   } catch (error) {
     // CloudFormation accepted it (YAML 1.1 reads more than our YAML 1.2 parser): not checked, never a block.
     return { present: [], missing: [], notChecked: [], unparsed: errorMessage(error) };
   }
-  const params: Record<string, string | undefined> = {};
-  for (const param of stackParams)
-    if (param.ParameterKey) params[param.ParameterKey] = param.ResolvedValue ?? param.ParameterValue;
-  const refs = findArtifacts(template, { ...ctx, params, stackName });
-  const result: PreflightResult = { present: [], missing: [], notChecked: [] };
-  let s3: S3Ops | undefined;
-  for (const ref of refs) {
-    if (ref.unresolved || !ref.bucket || !ref.key) {
-      result.notChecked.push(ref);
-      continue;
-    }
-    s3 ??= await deps.s3();
-    try {
-      await s3.headObject(ref.bucket, ref.key, ref.version);
-      result.present.push(ref);
-    } catch (error) {
-      const name = awsErrorName(error);
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (
-        name === 'NotFound' ||
-        name === 'NoSuchKey' ||
-        name === 'NoSuchBucket' ||
-        name === 'NoSuchVersion' ||
-        status === 404
-      ) {
-        result.missing.push(ref);
-      } else {
-        result.notChecked.push({ ...ref, unresolved: `HeadObject failed: ${name ?? status ?? 'error'}` });
-      }
-    }
-  }
-  return result;
+  const refs = findArtifacts(template, { ...ctx, params: parameterValues(stackParams), stackName });
+  if (!nested || !declaresNestedStacks(template)) return headArtifacts(deps, refs);
+
+  const checked: string[] = [];
+  const warnings: string[] = [];
+  const tree = await walkNestedStacks(
+    deps.cfn,
+    { ref: stackId ?? stackName },
+    {
+      ...nested,
+      visit: async (node) => {
+        if (!node.path.length) return true; // the root: read above
+        const where = pathLabel(node.path);
+        let nestedTemplate: Record<string, unknown>;
+        try {
+          nestedTemplate = parsedBody(await deployedBody(deps.cfn, node.ref));
+        } catch (error) {
+          if (nested.signal?.aborted) throw error;
+          warnings.push(
+            `The deployed template of nested stack ${where} could not be read: ${errorMessage(error)}`,
+          );
+          return false;
+        }
+        checked.push(where);
+        const found = findArtifacts(nestedTemplate, {
+          ...ctx,
+          params: parameterValues(node.stack?.Parameters ?? []),
+          stackName: node.stack?.StackName ?? stackNameOf(node.ref),
+        });
+        refs.push(...found.map((ref) => ({ ...ref, stackPath: node.path })));
+        return declaresNestedStacks(nestedTemplate);
+      },
+    },
+  );
+  const result = await headArtifacts(deps, refs);
+  return { ...result, nestedStacks: checked, nestedWarnings: [...tree.warnings, ...warnings] };
 }
 
 export function describeRef(ref: ArtifactRef): string {
@@ -278,16 +186,19 @@ export function describeRef(ref: ArtifactRef): string {
     ref.bucket && ref.key
       ? `s3://${ref.bucket}/${ref.key}${ref.version ? ` (version ${ref.version})` : ''}`
       : '';
-  return `${ref.logicalId} (${ref.type}) ${ref.property}${location ? ` → ${location}` : ''}${ref.unresolved ? `: ${ref.unresolved}` : ''}`;
+  const where = ref.stackPath?.length ? `nested stack ${pathLabel(ref.stackPath)}: ` : '';
+  return `${where}${ref.logicalId} (${ref.type}) ${ref.property}${location ? ` → ${location}` : ''}${ref.unresolved ? `: ${ref.unresolved}` : ''}`;
 }
 
 /**
- * R1 before an update: check that the S3 objects the deployed version needs still exist, so a failed update
- * could roll back. Missing objects warn (rollback-preflight: warn) or refuse (fail).
+ * R1 before an update: check that the S3 objects the deployed version needs still exist — its own and, N1,
+ * those of its deployed nested stacks — so a failed update could roll back. Missing objects warn
+ * (rollback-preflight: warn) or refuse (fail); objects that could not be checked (403, nested stacks that
+ * could not be read) warn.
  */
 export async function runRollbackPreflight(
-  deps: Pick<DeployDeps, 'cfn' | 's3' | 'log'>,
-  inputs: Pick<DeployInputs, 'stackName' | 'region' | 'rollbackPreflight'>,
+  deps: Pick<DeployDeps, 'cfn' | 's3' | 'log' | 'clock' | 'cancel'>,
+  inputs: Pick<DeployInputs, 'stackName' | 'region' | 'rollbackPreflight' | 'waitTimeoutMs'>,
   stack: Stack,
   accountId: string | undefined,
 ): Promise<PreflightResult> {
@@ -302,6 +213,11 @@ export async function runRollbackPreflight(
       partition: /^arn:([^:]+):/.exec(stack.StackId ?? '')?.[1],
     },
     stack.StackId,
+    {
+      clock: deps.clock,
+      signal: deps.cancel.signal,
+      budgetMs: Math.min(NESTED_LIMITS.budgetMs, inputs.waitTimeoutMs / 4),
+    },
   );
   if (result.unparsed) {
     log.warning(
@@ -309,6 +225,9 @@ export async function runRollbackPreflight(
     );
     return result;
   }
+  if (result.nestedStacks?.length)
+    log.info(`Rollback preflight (N1): nested stacks checked: ${result.nestedStacks.join(', ')}.`);
+  for (const warning of result.nestedWarnings ?? []) log.warning(`Rollback preflight (N1): ${warning}`);
   const total = result.present.length + result.missing.length + result.notChecked.length;
   if (total === 0) {
     log.info('Rollback preflight: the deployed template references no S3 artifacts.');
@@ -317,7 +236,10 @@ export async function runRollbackPreflight(
   log.info(
     `Rollback preflight: ${result.present.length} artifact(s) present, ${result.missing.length} missing, ${result.notChecked.length} not checked.`,
   );
-  for (const ref of result.notChecked) log.info(`Rollback preflight: not checked: ${describeRef(ref)}`);
+  for (const ref of result.notChecked) {
+    if (ref.checkFailed) log.warning(`Rollback preflight (R1): not checked: ${describeRef(ref)}`);
+    else log.info(`Rollback preflight: not checked: ${describeRef(ref)}`);
+  }
   if (result.missing.length === 0) return result;
   const message = `Rollback preflight (R1): the deployed version of ${inputs.stackName} needs S3 objects that no longer exist, so a failed update could not roll back (UPDATE_ROLLBACK_FAILED): ${result.missing.map(describeRef).join('; ')}.`;
   if (inputs.rollbackPreflight === 'fail')

@@ -9,6 +9,14 @@ import {
   DescribeStackEventsCommand,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
+import {
+  describeBlockers,
+  NESTED_LIMITS,
+  resolveSkips,
+  rollbackBlockers,
+  walkNestedStacks,
+  type StackTree,
+} from '../../../src/cfn/nested';
 import { waitForOwnOperation, waitUntilSettled } from '../../../src/cfn/own-operation';
 import { assertRequiredParameters } from '../../../src/cfn/parameters';
 import { describeStack } from '../../../src/cfn/stack';
@@ -41,6 +49,35 @@ export async function failureHint(deps: Pick<DeployDeps, 'cfn'>, stack: string):
   } catch {
     return '';
   }
+}
+
+/**
+ * N1: the resources (in the stack and its nested stacks) that failed to roll back, read by a bounded walk —
+ * for the message, and to resolve resources-to-skip. Never throws for what it cannot read (warns).
+ */
+async function rollbackTree(
+  deps: Pick<DeployDeps, 'cfn' | 'clock' | 'cancel' | 'log'>,
+  stack: Stack,
+  rootName: string,
+  timeoutMs: number,
+): Promise<{ tree: StackTree; hint: string }> {
+  const tree = await walkNestedStacks(
+    deps.cfn,
+    { ref: stack.StackId ?? rootName, stack },
+    {
+      clock: deps.clock,
+      signal: deps.cancel.signal,
+      budgetMs: Math.min(NESTED_LIMITS.budgetMs, timeoutMs / 4),
+    },
+  );
+  for (const warning of tree.warnings) deps.log.warning(`UPDATE_ROLLBACK_FAILED (N1): ${warning}`);
+  const blockers = rollbackBlockers(tree, rootName);
+  return {
+    tree,
+    hint: blockers.length
+      ? ` Resources that failed to roll back (UPDATE_FAILED): ${describeBlockers(blockers)}.`
+      : '',
+  };
 }
 
 /**
@@ -120,21 +157,28 @@ export async function resolveStackState(
         continue;
       }
       case 'update-rollback-failed': {
-        const hint = await failureHint(deps, ref);
+        const failed = stack as Stack;
+        const rootName = failed.StackName ?? stackName;
+        // N1: what blocks the rollback, in the stack and its nested stacks, and how to skip it.
+        const { tree, hint: blocking } = await rollbackTree(deps, failed, rootName, inputs.waitTimeoutMs);
+        const hint = `${await failureHint(deps, ref)}${blocking}`;
         if (inputs.onUpdateRollbackFailed !== 'continue' || inputs.mode === 'create-only') {
           throw new GuardError(`Stack ${stackName} is in UPDATE_ROLLBACK_FAILED: ${decision.note}${hint}`);
         }
         // L1: the update that follows keeps the stack's parameters. Checked before ContinueUpdateRollback.
         checkRequiredParameters(inputs, facts, stack);
+        // N1: Path/To/Nested.LogicalId becomes NestedStackName.LogicalId; entries that cannot work are refused.
+        const { skips, notes: skipNotes } = resolveSkips(inputs.resourcesToSkip, tree, rootName);
+        for (const note of skipNotes) log.warning(`resources-to-skip: ${note}`);
         cancel.throwIfCancelled();
         log.warning(
-          `Stack ${stackName} is in UPDATE_ROLLBACK_FAILED; continuing the rollback${inputs.resourcesToSkip.length ? `, skipping ${inputs.resourcesToSkip.join(', ')}` : ''}.${hint}`,
+          `Stack ${stackName} is in UPDATE_ROLLBACK_FAILED; continuing the rollback${skips.length ? `, skipping ${skips.join(', ')}` : ''}.${hint}`,
         );
         await cfn.send(
           new ContinueUpdateRollbackCommand({
             StackName: stackName,
             RoleARN: inputs.roleArn,
-            ResourcesToSkip: inputs.resourcesToSkip.length ? inputs.resourcesToSkip : undefined,
+            ResourcesToSkip: skips.length ? skips : undefined,
             ClientRequestToken: `${inputs.changeSetName}-continue`.slice(0, 128),
           }),
         );
@@ -145,8 +189,13 @@ export async function resolveStackState(
           before: stack,
         });
         if (stack?.StackStatus !== 'UPDATE_ROLLBACK_COMPLETE') {
+          // N1: still blocked: say by what, in nested stacks too.
+          const still =
+            stack?.StackStatus === 'UPDATE_ROLLBACK_FAILED'
+              ? await rollbackTree(deps, stack, rootName, inputs.waitTimeoutMs)
+              : undefined;
           throw new GuardError(
-            `ContinueUpdateRollback on ${stackName} ended in ${stack?.StackStatus ?? 'a deleted stack'}.${await failureHint(deps, ref)}`,
+            `ContinueUpdateRollback on ${stackName} ended in ${stack?.StackStatus ?? 'a deleted stack'}.${await failureHint(deps, ref)}${still?.hint ?? ''}`,
           );
         }
         notes.push('Continued the failed rollback before updating.');
