@@ -125,10 +125,14 @@ export function waitForOwnOperation(options: OwnOperationOptions): Promise<Stack
   );
 }
 
+/** After this many event reads in a row fail, the status leads for the rest of the wait. */
+export const EVENT_FAILURES_TO_STOP = 3;
+
 /**
  * The events-lead gate: a DescribeStacks is worth sending when the operation's own events show a status it can
  * end in (the first such, so a later operation of someone else cannot hide ours), on every
- * STATUS_SAFETY_EVERY-th poll, and — for the rest of the wait — once reading events failed.
+ * STATUS_SAFETY_EVERY-th poll, on a poll whose event read failed, and — for the rest of the wait — once
+ * EVENT_FAILURES_TO_STOP reads in a row failed.
  */
 function eventsLeadGate(
   readEvents: () => Promise<readonly string[]>,
@@ -136,16 +140,17 @@ function eventsLeadGate(
 ): { ownStatuses: readonly string[]; worthAsking: (poll: number) => Promise<boolean> } {
   const gate = {
     ownStatuses: [] as readonly string[],
-    failed: false,
+    failuresInARow: 0,
     worthAsking: async (_poll: number) => true,
   };
   gate.worthAsking = async (poll: number) => {
-    if (gate.failed) return true;
+    if (gate.failuresInARow >= EVENT_FAILURES_TO_STOP) return true;
     try {
       gate.ownStatuses = await readEvents();
+      gate.failuresInARow = 0;
     } catch {
       // Events are a speed-up, never a condition: without them the status leads (one call a poll, as before).
-      gate.failed = true;
+      gate.failuresInARow++;
       return true;
     }
     if ((poll + 1) % STATUS_SAFETY_EVERY === 0) return true;

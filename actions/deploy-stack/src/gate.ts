@@ -14,6 +14,7 @@ import {
   type PlanResult,
 } from '../../../src/plan';
 import { destructiveRefusal } from '../../../src/plan-report';
+import type { Logger } from '../../../src/log';
 import type { DeployInputs } from './inputs';
 import type { DeployDeps } from './outcome';
 
@@ -133,4 +134,37 @@ export function gate(
       ? ''
       : 'plan it with mode: create-only and, once reviewed, run execute-only with allow-destructive: true',
   );
+}
+
+/**
+ * N1/H2: without include-nested-stacks-change-set, CloudFormation plans a nested stack as one "Modify" of an
+ * AWS::CloudFormation::Stack resource — what changes inside it (a replaced database) is not in the plan, so the
+ * gate cannot see it. Say so, on every plan where that blind spot exists.
+ */
+export function nestedBlindSpot(
+  inputs: DeployInputs,
+  changeSet: DescribeChangeSetOutputAll,
+): string | undefined {
+  if (inputs.includeNestedStacks) return undefined;
+  const nested = changeSet.Changes.flatMap((change) =>
+    change.ResourceChange?.ResourceType === 'AWS::CloudFormation::Stack' &&
+    change.ResourceChange.Action === 'Modify'
+      ? [change.ResourceChange.LogicalResourceId ?? '?']
+      : [],
+  );
+  if (!nested.length) return undefined;
+  return `The plan changes ${nested.length} nested stack(s) (${nested.slice(0, 5).join(', ')}${nested.length > 5 ? ', …' : ''}) without showing what changes inside them, so destructive changes there are not gated (H2): set include-nested-stacks-change-set: true to plan and gate them.`;
+}
+
+/** Warn about the nested-stack blind spot (annotation and a note in the summary). */
+export function noteNestedBlindSpot(
+  log: Pick<Logger, 'warning'>,
+  inputs: DeployInputs,
+  changeSet: DescribeChangeSetOutputAll,
+  notes: string[],
+): void {
+  const blindSpot = nestedBlindSpot(inputs, changeSet);
+  if (!blindSpot) return;
+  log.warning(blindSpot);
+  notes.push(blindSpot);
 }

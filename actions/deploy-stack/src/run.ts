@@ -20,7 +20,7 @@ import { accountGuard } from './account';
 import { createPlan, type ChangeSetPlan } from './change-set';
 import { execute, ExecutionFailed } from './execute';
 import { checkReviewedChangeSet, readReviewedChangeSet, verifyPlanDigest } from './execute-only';
-import { gate, renderPlan } from './gate';
+import { gate, noteNestedBlindSpot, renderPlan } from './gate';
 import * as guards from './guards';
 import { parseInputs, type DeployInputs } from './inputs';
 import { accountOf, outputsOf, type DeployDeps, type DeployOutcome, type DeployResult } from './outcome';
@@ -149,6 +149,7 @@ async function deployTemplate(
   known.notes.push(
     ...(await guards.planNotes(guard.deps, inputs, guard.state, state.stack, plan.changeSet.Changes)),
   );
+  noteNestedBlindSpot(deps.log, inputs, plan.changeSet, known.notes);
   const refusal = gate(inputs, known.plan, plan.changeSet);
   if (inputs.mode === 'create-only') {
     tracked.keep();
@@ -201,6 +202,7 @@ async function executeReviewed(
   known.notes.push(
     ...(await guards.planNotes(guard.deps, inputs, guard.state, reviewed.stack, reviewed.changeSet.Changes)),
   );
+  noteNestedBlindSpot(deps.log, inputs, reviewed.changeSet, known.notes);
   const refusal = gate(inputs, known.plan, reviewed.changeSet);
   if (refusal) throw new Refused(refusal);
   const stackRef = known.stackId ?? inputs.stackName;

@@ -6,7 +6,12 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
 import { CloudFormationClient, DescribeStacksCommand, type Stack } from '@aws-sdk/client-cloudformation';
 import { fakeClock } from '../../../src/clock';
-import { EXECUTION_FINAL, STATUS_SAFETY_EVERY, waitForOwnOperation } from '../../../src/cfn/own-operation';
+import {
+  EVENT_FAILURES_TO_STOP,
+  EXECUTION_FINAL,
+  STATUS_SAFETY_EVERY,
+  waitForOwnOperation,
+} from '../../../src/cfn/own-operation';
 import { TimeoutError } from '../../../src/errors';
 import { cfnMock, resetMocks } from './harness';
 
@@ -116,8 +121,9 @@ describe('T1/R2: events lead the wait (issue #12)', () => {
         });
       }),
     ).resolves.toMatchObject({ StackStatus: 'UPDATE_COMPLETE' });
-    expect(eventCalls).toBe(1);
-    expect(cfnMock.commandCalls(DescribeStacksCommand).length).toBeGreaterThan(2);
+    // A few reads in a row fail, then the status leads alone (no read per poll that can only fail).
+    expect(eventCalls).toBe(EVENT_FAILURES_TO_STOP);
+    expect(cfnMock.commandCalls(DescribeStacksCommand).length).toBeGreaterThan(EVENT_FAILURES_TO_STOP);
   });
 
   it('a stack that never writes its final event still ends the wait through the safety-net status poll', async () => {
@@ -135,6 +141,22 @@ describe('T1/R2: events lead the wait (issue #12)', () => {
     expect(cfnMock.commandCalls(DescribeStacksCommand)).toHaveLength(1);
     expect(eventCalls).toBe(STATUS_SAFETY_EVERY);
     expect(clock.now() - update.start).toBeLessThan(60_000);
+  });
+
+  it('one event read that fails (a timeout) costs that poll a status call, not the stream', async () => {
+    const clock = fakeClock();
+    const update = simulatedUpdate(clock, 15_000);
+    let reads = 0;
+    await expect(
+      waitLed(clock, async () => {
+        reads++;
+        if (reads === 2) throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        return update.events();
+      }),
+    ).resolves.toMatchObject({ StackStatus: 'UPDATE_COMPLETE' });
+    // The stream went on after the failed read, and it (not the safety net) noticed the end.
+    expect(update.eventCalls()).toBe(reads - 1);
+    expect(update.eventCalls()).toBeGreaterThan(STATUS_SAFETY_EVERY);
   });
 
   it("R2: our end in the events, then someone else's update already running: wait for the stack to settle", async () => {

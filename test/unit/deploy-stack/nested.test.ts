@@ -501,6 +501,25 @@ describe('N1: destructive changes inside nested stacks count for the gate', () =
     expect(cfnMock).not.toHaveReceivedCommand(ExecuteChangeSetCommand);
   });
 
+  it('N1: without include-nested-stacks-change-set the blind spot is said: a warning and a note in the summary', async () => {
+    nestedReplacement();
+    const { run, warnings, rt } = setup({ 'allow-destructive': 'false' });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
+    const warning = warnings().find((line) => line.includes('include-nested-stacks-change-set: true'));
+    expect(warning).toMatch(/changes 1 nested stack\(s\) \(Network\).*not gated \(H2\)/);
+    expect(rt.sink.summaries.join('\n')).toContain('include-nested-stacks-change-set: true');
+  });
+
+  it('N1: with include-nested-stacks-change-set (and the replacement allow-listed) there is no blind spot', async () => {
+    nestedReplacement();
+    const { run, warnings } = setup({
+      'include-nested-stacks-change-set': 'true',
+      'destructive-allow-list': 'Db',
+    });
+    await expect(run()).resolves.toMatchObject({ result: 'updated' });
+    expect(warnings().join('\n')).not.toContain('not gated');
+  });
+
   it('N1: the same replacement allow-listed → executed', async () => {
     nestedReplacement();
     const { run } = setup({ 'include-nested-stacks-change-set': 'true', 'destructive-allow-list': 'Db' });
