@@ -1,0 +1,249 @@
+/**
+ * The mutating calls, each an idempotent, queued StackSet operation (H1, S1):
+ *
+ * - every operation has a deterministic OperationId (`operation-id.ts`): a retried call whose first answer was
+ *   lost gets OperationIdAlreadyExistsException, and we follow the operation the first call started;
+ * - OperationInProgressException (someone started an operation between our look and our call) → wait for the
+ *   stack set to be idle, then send again — all within the step's deadline;
+ * - before the call, a cancellation cleanup is registered (K1) that reads the operation and says honestly what
+ *   it is doing: CloudFormation runs it without us (it is not stopped: a stopped rollout leaves instances
+ *   OUTDATED, and after a cancellation only reads are sent); a re-run of the job reports the same operation.
+ */
+import {
+  CreateStackInstancesCommand,
+  CreateStackSetCommand,
+  DeleteStackInstancesCommand,
+  UpdateStackInstancesCommand,
+  UpdateStackSetCommand,
+  type StackSetOperation,
+  type StackSetOperationPreferences,
+  type StackSetOperationResultSummary,
+} from '@aws-sdk/client-cloudformation';
+import { awsErrorName, errorMessage } from '../../../src/errors';
+import { describeOperation, listResults, type StackSetDeps, type StackSetRef } from './api';
+import type { StackSetInputs } from './inputs';
+import { operationId, type RunIdentity } from './operation-id';
+import type { Rollout } from './rollout';
+import { waitForIdle, waitForOperation, type Deadline } from './wait';
+
+/** One operation we started or followed, as it ended, with its per-instance results. */
+export interface OperationRecord {
+  operationId: string;
+  phase: string;
+  operation: StackSetOperation;
+  results: StackSetOperationResultSummary[];
+  /** Started by an earlier attempt of this step (a re-run resumed or reported it). */
+  earlierAttempt?: number;
+}
+
+export interface OperationContext {
+  deps: StackSetDeps;
+  ref: StackSetRef;
+  inputs: StackSetInputs;
+  identity: RunIdentity;
+  deadline: Deadline;
+}
+
+/** CloudFormation's operation preferences from the inputs. */
+export function preferences(inputs: StackSetInputs): StackSetOperationPreferences {
+  const max = inputs.maxConcurrent;
+  const tolerance = inputs.failureTolerance;
+  return {
+    RegionOrder: inputs.regionOrder.length ? inputs.regionOrder : undefined,
+    RegionConcurrencyType: inputs.regionConcurrency,
+    ...('count' in max ? { MaxConcurrentCount: max.count } : { MaxConcurrentPercentage: max.percentage }),
+    ...('count' in tolerance
+      ? { FailureToleranceCount: tolerance.count }
+      : { FailureTolerancePercentage: tolerance.percentage }),
+  };
+}
+
+/** K1: what a cancellation can honestly do for a running operation of ours: read it and say so. */
+function cancellationCleanup(context: OperationContext, id: () => string) {
+  return async (): Promise<{ ok: boolean; detail: string }> => {
+    const operation = await describeOperation(context.deps, context.ref, id()).catch(() => undefined);
+    const status = operation?.Status ?? 'unknown (not readable)';
+    const finished = ['SUCCEEDED', 'FAILED', 'STOPPED'].includes(status);
+    return {
+      ok: finished,
+      detail: finished
+        ? `stack set operation ${id()} had already finished: ${status}`
+        : `stack set operation ${id()} on ${context.ref.StackSetName} is ${status} and goes on in CloudFormation without this job (not stopped: a stopped rollout leaves instances OUTDATED); re-run this job to follow and report the same operation`,
+    };
+  };
+}
+
+/**
+ * Start one operation (or adopt the one a lost answer left), wait for it, read its results. `send` gets the
+ * OperationId and returns the id CloudFormation answered (the emulator makes up its own).
+ */
+export async function runOperation(
+  context: OperationContext,
+  phase: string,
+  send: (operationId: string) => Promise<string | undefined>,
+): Promise<OperationRecord> {
+  const { deps, ref, deadline } = context;
+  let id = operationId(context.identity, phase);
+  const unregister = deps.cancel.onCancel(
+    `stack set operation ${id}`,
+    cancellationCleanup(context, () => id),
+  );
+  try {
+    for (;;) {
+      deps.cancel.throwIfCancelled();
+      try {
+        id = (await send(id)) ?? id;
+        deps.log.info(`Started operation ${id} (${phase}) on stack set ${ref.StackSetName}.`);
+        break;
+      } catch (error) {
+        const name = awsErrorName(error);
+        if (name === 'OperationIdAlreadyExistsException') {
+          deps.log.info(
+            `Operation ${id} already exists (an earlier answer was lost and the call retried): following it.`,
+          );
+          break;
+        }
+        if (name !== 'OperationInProgressException') throw error;
+        deps.log.info(`Stack set ${ref.StackSetName} is busy (${errorMessage(error)}).`);
+        await waitForIdle(deps, ref, deadline);
+      }
+    }
+    const operation = await waitForOperation(deps, ref, id, deadline);
+    return { operationId: id, phase, operation, results: await listResults(deps, ref, id) };
+  } finally {
+    unregister();
+  }
+}
+
+/** CreateStackSet (not an operation; idempotent by its client request token). Returns the stack set id. */
+export async function createStackSet(
+  context: OperationContext,
+  rollout: Rollout,
+): Promise<string | undefined> {
+  const { inputs, ref } = context;
+  context.deps.cancel.throwIfCancelled();
+  try {
+    const answer = await context.deps.cfn.send(
+      new CreateStackSetCommand({
+        ...ref,
+        TemplateBody: inputs.templateBody,
+        Parameters: rollout.parameters,
+        Capabilities: inputs.capabilities.length ? inputs.capabilities : undefined,
+        Tags: inputs.tags.length ? inputs.tags : undefined,
+        Description: inputs.description,
+        PermissionModel: inputs.permissionModel,
+        AdministrationRoleARN: inputs.administrationRoleArn,
+        ExecutionRoleName: inputs.executionRoleName,
+        AutoDeployment:
+          inputs.autoDeployment === undefined
+            ? undefined
+            : { Enabled: inputs.autoDeployment, RetainStacksOnAccountRemoval: false },
+        ManagedExecution:
+          inputs.managedExecution === undefined ? undefined : { Active: inputs.managedExecution },
+        ClientRequestToken: operationId(context.identity, 'create-set'),
+      }),
+    );
+    context.deps.log.info(
+      `Created stack set ${ref.StackSetName} (${answer.StackSetId ?? 'id not returned'}).`,
+    );
+    return answer.StackSetId;
+  } catch (error) {
+    // A retried create whose first answer was lost: the stack set is there, which is what we asked for.
+    if (awsErrorName(error) === 'NameAlreadyExistsException') return undefined;
+    throw error;
+  }
+}
+
+/** UpdateStackSet: the template, parameters, tags and roles, applied to every instance. */
+export function updateStackSet(context: OperationContext, rollout: Rollout): Promise<OperationRecord> {
+  const { inputs, ref } = context;
+  return runOperation(context, 'update', async (OperationId) => {
+    const answer = await context.deps.cfn.send(
+      new UpdateStackSetCommand({
+        ...ref,
+        OperationId,
+        TemplateBody: inputs.templateBody,
+        Parameters: rollout.parameters,
+        Capabilities: inputs.capabilities.length ? inputs.capabilities : undefined,
+        Tags: inputs.tags,
+        Description: inputs.description,
+        AdministrationRoleARN: inputs.administrationRoleArn,
+        ExecutionRoleName: inputs.executionRoleName,
+        AutoDeployment:
+          inputs.autoDeployment === undefined
+            ? undefined
+            : { Enabled: inputs.autoDeployment, RetainStacksOnAccountRemoval: false },
+        ManagedExecution:
+          inputs.managedExecution === undefined ? undefined : { Active: inputs.managedExecution },
+        OperationPreferences: preferences(inputs),
+      }),
+    );
+    return answer.OperationId;
+  });
+}
+
+/** The targets of one instance call: accounts (self-managed) or DeploymentTargets (service-managed). */
+function targetsOf(inputs: StackSetInputs, accounts: string[]) {
+  return inputs.permissionModel === 'SERVICE_MANAGED'
+    ? { DeploymentTargets: { OrganizationalUnitIds: accounts } }
+    : { Accounts: accounts };
+}
+
+export function createInstances(
+  context: OperationContext,
+  phase: string,
+  group: { accounts: string[]; regions: string[] },
+): Promise<OperationRecord> {
+  return runOperation(context, phase, async (OperationId) => {
+    const answer = await context.deps.cfn.send(
+      new CreateStackInstancesCommand({
+        ...context.ref,
+        OperationId,
+        ...targetsOf(context.inputs, group.accounts),
+        Regions: group.regions,
+        OperationPreferences: preferences(context.inputs),
+      }),
+    );
+    return answer.OperationId;
+  });
+}
+
+export function updateInstances(
+  context: OperationContext,
+  phase: string,
+  group: { accounts: string[]; regions: string[] },
+): Promise<OperationRecord> {
+  return runOperation(context, phase, async (OperationId) => {
+    const answer = await context.deps.cfn.send(
+      new UpdateStackInstancesCommand({
+        ...context.ref,
+        OperationId,
+        ...targetsOf(context.inputs, group.accounts),
+        Regions: group.regions,
+        OperationPreferences: preferences(context.inputs),
+      }),
+    );
+    return answer.OperationId;
+  });
+}
+
+/** DeleteStackInstances (the stacks are deleted too): only after the destructive gate let it through. */
+export function deleteInstances(
+  context: OperationContext,
+  phase: string,
+  group: { accounts: string[]; regions: string[] },
+): Promise<OperationRecord> {
+  return runOperation(context, phase, async (OperationId) => {
+    const answer = await context.deps.cfn.send(
+      new DeleteStackInstancesCommand({
+        ...context.ref,
+        OperationId,
+        ...targetsOf(context.inputs, group.accounts),
+        Regions: group.regions,
+        RetainStacks: false,
+        OperationPreferences: preferences(context.inputs),
+      }),
+    );
+    return answer.OperationId;
+  });
+}
