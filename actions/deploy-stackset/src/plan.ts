@@ -127,7 +127,7 @@ export function renderStackSetPlan(
       environment: inputs.environment,
       account: context.account,
       region: inputs.region,
-      title: `Plan for stack set \`${inputs.stackSetName}\`${inputs.environment ? ` (${escapeMarkdown(inputs.environment)})` : ''}`,
+      title: `Plan for stack set ${inputs.stackSetName}${inputs.environment ? ` (${inputs.environment})` : ''}`,
       runUrl: runUrlFromEnv(env),
     },
     secrets: masking.secrets,
