@@ -106,7 +106,7 @@ describe('C3 / W1: what leaves the process', () => {
 
   it('C3/W1: NoEcho values never leave — not in reasons, plan, summary, outputs — and reasons cannot issue commands', async () => {
     standIn = await startStackSetStandIn({
-      fail: (account, region) => (region === 'eu-west-1' ? hostile : undefined),
+      fail: (_account, region) => (region === 'eu-west-1' ? hostile : undefined),
     });
     const step = harness(standIn, {
       ...TARGETS,

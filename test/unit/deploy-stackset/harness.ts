@@ -27,7 +27,7 @@ Resources:
 `;
 
 /** TEMPLATE_V1 without the queue: a resource removal (destructive). */
-export const TEMPLATE_NO_QUEUE = TEMPLATE_V1.replace(/  Queue:[\s\S]*$/, '');
+export const TEMPLATE_NO_QUEUE = TEMPLATE_V1.replace(/ {2}Queue:[\s\S]*$/, '');
 
 export interface Harness {
   rt: FakeRuntime;

@@ -92,7 +92,7 @@ describe('re-runs and cancellation (stand-in)', () => {
   it('H1: a re-run after a FAILED operation starts a new one (its own id) for the instances left OUTDATED', async () => {
     let broken = true;
     standIn = await startStackSetStandIn({
-      fail: (account, region) => (broken && region === 'eu-west-1' ? 'bad' : undefined),
+      fail: (_account, region) => (broken && region === 'eu-west-1' ? 'bad' : undefined),
     });
     const attempt1 = await harness(standIn, TARGETS).run();
     expect(attempt1.outcome.result).toBe('failed');

@@ -103,7 +103,7 @@ describe('deploy-stackset rollout (stand-in)', () => {
 
   it('S1: a partial failure within failure-tolerance passes, naming the failed instance', async () => {
     standIn = await startStackSetStandIn({
-      fail: (account, region) =>
+      fail: (_account, region) =>
         region === 'eu-west-1' ? 'Resource handler returned message: "quota exceeded"' : undefined,
     });
     const step = harness(standIn, { ...TARGETS, 'failure-tolerance': '1' });
@@ -119,7 +119,7 @@ describe('deploy-stackset rollout (stand-in)', () => {
 
   it('S1: failures beyond failure-tolerance fail the step, naming every failed instance and why', async () => {
     standIn = await startStackSetStandIn({
-      fail: (account, region) => (region !== 'us-east-1' ? `limit reached in ${region}` : undefined),
+      fail: (_account, region) => (region !== 'us-east-1' ? `limit reached in ${region}` : undefined),
     });
     const step = harness(standIn, { ...TARGETS, 'failure-tolerance': '1' });
     const run = await step.run();
@@ -135,7 +135,7 @@ describe('deploy-stackset rollout (stand-in)', () => {
 
   it('S1: a percentage tolerance counts against the instances the rollout touched', async () => {
     standIn = await startStackSetStandIn({
-      fail: (account, region) => (region === 'eu-west-1' ? 'boom' : undefined),
+      fail: (_account, region) => (region === 'eu-west-1' ? 'boom' : undefined),
     });
     const within = await harness(standIn, {
       ...TARGETS,
@@ -145,7 +145,7 @@ describe('deploy-stackset rollout (stand-in)', () => {
     expect(within.outcome.result).toBe('created');
     await standIn.close();
     standIn = await startStackSetStandIn({
-      fail: (account, region) => (region === 'eu-west-1' ? 'boom' : undefined),
+      fail: (_account, region) => (region === 'eu-west-1' ? 'boom' : undefined),
     });
     const beyond = await harness(standIn, { ...TARGETS, 'failure-tolerance': '33%' }).run();
     expect(beyond.outcome.result).toBe('failed');
