@@ -148,6 +148,11 @@ async function rollOut(
   try {
     const applied = await applyRollout(context, rollout, mine);
     outcome.stackSetId ??= applied.stackSetId;
+    if (!rollout.exists) {
+      const created = await readStackSet(deps, ref).catch(() => undefined);
+      outcome.stackSetId ??= created?.StackSetId;
+      outcome.accountId ??= accountOf(created?.StackSetARN);
+    }
   } finally {
     outcome.operations.push(...mine);
     outcome.instances = instanceRows(await listInstances(deps, ref).catch(() => state.instances), [
