@@ -56,7 +56,7 @@ function workspace(): string {
 const mutating = (from = 0) => standIn!.calls.slice(from).filter((call) => MUTATING.test(call.action)).map((call) => call.action);
 
 describe('dist: deploy-stackset', () => {
-  it('S1/H1: create 1 account × 3 regions (exit 0, outputs, per-instance summary); a re-run starts no operation', async () => {
+  it('S1 (H1): create 1 account × 3 regions (exit 0, outputs, per-instance summary); a re-run starts no operation', async () => {
     standIn = await startStackSetStandIn();
     const ws = workspace();
     const run = await runDist('deploy-stackset', TARGETS, { env: env(), cwd: ws });
@@ -75,7 +75,7 @@ describe('dist: deploy-stackset', () => {
     expect(mutating(before)).toEqual([]);
   });
 
-  it('S1/C3/W1: beyond failure-tolerance → exit 1, one error line naming the failed instances; hostile reasons defused, secrets redacted', async () => {
+  it('S1 (C3, W1): beyond failure-tolerance → exit 1, one error line naming the failed instances; hostile reasons defused, secrets redacted', async () => {
     const secret = 'dist-Secret-value-77';
     standIn = await startStackSetStandIn({
       fail: (_account, region) => (region === 'us-east-1' ? undefined : [...COMMAND_PAYLOADS, `bad password ${secret}`].join('\n')),

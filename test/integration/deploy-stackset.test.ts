@@ -73,7 +73,7 @@ async function instances(name: string) {
 }
 
 describe('deploy-stackset against moto', () => {
-  it('S1/H1: create 1 account × 3 regions → re-run (no operation, success) → a parameter update is one operation, all CURRENT', async () => {
+  it('S1 (H1): create 1 account × 3 regions → re-run (no operation, success) → a parameter update is one operation, all CURRENT', async () => {
     const name = uniqueName('it-ss');
     const first = await step({ name }).run();
     expect(first.error).toBeUndefined();

@@ -15,7 +15,7 @@ const mutating = (s: StandIn) =>
   s.calls.filter((call) => MUTATING.test(call.action)).map((call) => call.action);
 
 describe('deploy-stackset rollout (stand-in)', () => {
-  it('S1/H1: creates the stack set and 1 account × 3 regions; a re-run starts no operation and succeeds', async () => {
+  it('S1 (H1): creates the stack set and 1 account × 3 regions; a re-run starts no operation and succeeds', async () => {
     standIn = await startStackSetStandIn();
     const first = await harness(standIn, TARGETS).run();
     expect(first.error).toBeUndefined();
