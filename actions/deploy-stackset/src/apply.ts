@@ -16,7 +16,7 @@ import {
   type OperationRecord,
 } from './operations';
 import { crossProducts, type Rollout } from './rollout';
-import { waitForIdle, waitForOperation } from './wait';
+import { waitForIdle, waitForOperation } from '../../../src/cfn/stackset';
 
 /**
  * H1: the operations earlier attempts of this step in this run started — followed to their end when still

@@ -24,7 +24,7 @@ import { describeOperation, listResults, type StackSetDeps, type StackSetRef } f
 import type { StackSetInputs } from './inputs';
 import { operationId, type RunIdentity } from './operation-id';
 import type { Rollout } from './rollout';
-import { waitForIdle, waitForOperation, type Deadline } from './wait';
+import { waitForIdle, waitForOperation, type Deadline } from '../../../src/cfn/stackset';
 
 /** One operation we started or followed, as it ended, with its per-instance results. */
 export interface OperationRecord {
