@@ -25,6 +25,8 @@ export interface StandInOptions {
   hang?: boolean;
   /** A race: just before the first call of `action` is handled, someone else's operation starts (ends after `polls` listings). */
   raceBefore?: { action: string; polls: number };
+  /** DetectStackSetDrift: each instance's drift status (default IN_SYNC). */
+  drift?: (account: string, region: string) => 'DRIFTED' | 'IN_SYNC';
 }
 
 interface Instance {
@@ -33,11 +35,13 @@ interface Instance {
   status: 'CURRENT' | 'OUTDATED' | 'INOPERABLE';
   detailed: string;
   reason?: string;
+  drift?: string;
+  driftCheckedAt?: Date;
 }
 
 interface Operation {
   id: string;
-  action: 'CREATE' | 'UPDATE' | 'DELETE';
+  action: 'CREATE' | 'UPDATE' | 'DELETE' | 'DETECT_DRIFT';
   status: string;
   statusReason?: string;
   created: Date;
@@ -132,7 +136,13 @@ export async function startStackSetStandIn(options: StandInOptions = {}): Promis
     operation.results = operation.targets.map(({ account, region }) => {
       const reason = options.fail?.(account, region, operation.action);
       const instanceKey = key(account, region);
-      if (operation.action === 'DELETE') {
+      if (operation.action === 'DETECT_DRIFT') {
+        const instance = set.instances.get(instanceKey);
+        if (instance) {
+          instance.drift = options.drift?.(account, region) ?? 'IN_SYNC';
+          instance.driftCheckedAt = new Date();
+        }
+      } else if (operation.action === 'DELETE') {
         if (!reason) set.instances.delete(instanceKey);
       } else {
         set.instances.set(instanceKey, {
@@ -327,6 +337,11 @@ export async function startStackSetStandIn(options: StandInOptions = {}): Promis
               : 'DELETE';
         return { OperationId: start(set, params, kind, targetsOf(params)) };
       }
+      case 'DetectStackSetDrift': {
+        const set = setOf(name);
+        const targets = [...set.instances.values()].map(({ account, region }) => ({ account, region }));
+        return { OperationId: start(set, params, 'DETECT_DRIFT', targets) };
+      }
       case 'ListStackInstances': {
         const set = setOf(name);
         for (const operation of set.operations) advance(set, operation);
@@ -338,6 +353,8 @@ export async function startStackSetStandIn(options: StandInOptions = {}): Promis
             Status: instance.status,
             StatusReason: instance.reason,
             StackInstanceStatus: { DetailedStatus: instance.detailed },
+            DriftStatus: instance.drift ?? 'NOT_CHECKED',
+            LastDriftCheckTimestamp: instance.driftCheckedAt,
           })),
         };
       }
