@@ -10,6 +10,7 @@ import { errorLines, forgedCommands } from '../helpers/adversarial';
 import { findLeak } from '../helpers/leaks';
 import { startStackSetStandIn, type StandIn } from '../helpers/stackset-standin';
 import { COMMAND_PAYLOADS } from '../helpers/workflow-commands';
+import { TEMPLATE_V1 as TEMPLATE } from '../unit/deploy-stackset/harness';
 
 let standIn: StandIn | undefined;
 afterEach(async () => {
@@ -17,18 +18,6 @@ afterEach(async () => {
   standIn = undefined;
 });
 
-const TEMPLATE = `Parameters:
-  Release:
-    Type: String
-    Default: v1
-  DbPassword:
-    Type: String
-    NoEcho: true
-    Default: unset
-Resources:
-  Handle:
-    Type: AWS::CloudFormation::WaitConditionHandle
-`;
 const TARGETS = { name: 'orders', template: 'template.yaml', accounts: '111111111111', regions: 'us-east-1,eu-west-1,ap-southeast-2' };
 const MUTATING = /^(Create|Update|Delete)/;
 

@@ -267,6 +267,12 @@ export async function startStackSetStandIn(options: StandInOptions = {}): Promis
     set.parameters = next;
   };
 
+  const operationOf = (name: string | undefined, id: string | undefined) => {
+    const set = setOf(name);
+    const operation = set.operations.find((candidate) => candidate.id === id);
+    if (!operation) throw new QueryError('OperationNotFoundException', `Operation ${id} not found`);
+    return { set, operation };
+  };
   let race = options.raceBefore;
   const handle = (action: string, params: Record<string, string>): unknown => {
     const name = params.StackSetName;
@@ -378,10 +384,7 @@ export async function startStackSetStandIn(options: StandInOptions = {}): Promis
         };
       }
       case 'DescribeStackSetOperation': {
-        const set = setOf(name);
-        const operation = set.operations.find((candidate) => candidate.id === params.OperationId);
-        if (!operation)
-          throw new QueryError('OperationNotFoundException', `Operation ${params.OperationId} not found`);
+        const { set, operation } = operationOf(name, params.OperationId);
         operation.polls += 1;
         advance(set, operation);
         return {
@@ -397,10 +400,7 @@ export async function startStackSetStandIn(options: StandInOptions = {}): Promis
         };
       }
       case 'ListStackSetOperationResults': {
-        const set = setOf(name);
-        const operation = set.operations.find((candidate) => candidate.id === params.OperationId);
-        if (!operation)
-          throw new QueryError('OperationNotFoundException', `Operation ${params.OperationId} not found`);
+        const { operation } = operationOf(name, params.OperationId);
         return {
           Summaries: operation.results.map((result) => ({
             Account: result.account,

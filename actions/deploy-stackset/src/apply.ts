@@ -7,10 +7,8 @@
 import { attemptOf } from './operation-id';
 import { ACTIVE_STATUSES, describeOperation, listOperations, listResults } from './api';
 import {
-  createInstances,
   createStackSet,
-  deleteInstances,
-  updateInstances,
+  instanceOperation,
   updateStackSet,
   type OperationContext,
   type OperationRecord,
@@ -83,16 +81,17 @@ export async function applyRollout(
     );
     if (!(await run(() => updateStackSet(context, rollout)))) return { stackSetId };
   }
-  const phases: Array<[string, typeof createInstances, Rollout['create']]> = [
-    ['create', createInstances, rollout.create],
-    ['update-instances', updateInstances, rollout.outdated],
-    ['delete', deleteInstances, context.inputs.removeStaleInstances ? rollout.stale : []],
+  const phases: Array<[string, Parameters<typeof instanceOperation>[1], Rollout['create']]> = [
+    ['create', 'create', rollout.create],
+    ['update-instances', 'update', rollout.outdated],
+    ['delete', 'delete', context.inputs.removeStaleInstances ? rollout.stale : []],
   ];
-  for (const [name, start, targets] of phases) {
+  for (const [name, kind, targets] of phases) {
     const groups = crossProducts(targets);
     for (const [index, group] of groups.entries()) {
       context.deps.log.info(`${name}: ${group.accounts.join(', ')} × ${group.regions.join(', ')}.`);
-      if (!(await run(() => start(context, `${name}-${index + 1}`, group)))) return { stackSetId };
+      if (!(await run(() => instanceOperation(context, kind, `${name}-${index + 1}`, group))))
+        return { stackSetId };
     }
   }
   return { stackSetId };

@@ -15,6 +15,7 @@ import {
   DeleteStackInstancesCommand,
   UpdateStackInstancesCommand,
   UpdateStackSetCommand,
+  type CloudFormationClient,
   type StackSetOperation,
   type StackSetOperationPreferences,
   type StackSetOperationResultSummary,
@@ -189,61 +190,39 @@ function targetsOf(inputs: StackSetInputs, accounts: string[]) {
     : { Accounts: accounts };
 }
 
-export function createInstances(
-  context: OperationContext,
-  phase: string,
-  group: { accounts: string[]; regions: string[] },
-): Promise<OperationRecord> {
-  return runOperation(context, phase, async (OperationId) => {
-    const answer = await context.deps.cfn.send(
-      new CreateStackInstancesCommand({
-        ...context.ref,
-        OperationId,
-        ...targetsOf(context.inputs, group.accounts),
-        Regions: group.regions,
-        OperationPreferences: preferences(context.inputs),
-      }),
-    );
-    return answer.OperationId;
-  });
-}
+/** The instance calls: create for new targets, update for OUTDATED ones, delete (only after the gate). */
+const INSTANCE_CALLS = {
+  create: async (cfn: CloudFormationClient, input: InstanceCallInput) =>
+    (await cfn.send(new CreateStackInstancesCommand(input))).OperationId,
+  update: async (cfn: CloudFormationClient, input: InstanceCallInput) =>
+    (await cfn.send(new UpdateStackInstancesCommand(input))).OperationId,
+  // The stacks are deleted too (RetainStacks false): only after the destructive gate let it through.
+  delete: async (cfn: CloudFormationClient, input: InstanceCallInput) =>
+    (await cfn.send(new DeleteStackInstancesCommand({ ...input, RetainStacks: false }))).OperationId,
+};
 
-export function updateInstances(
-  context: OperationContext,
-  phase: string,
-  group: { accounts: string[]; regions: string[] },
-): Promise<OperationRecord> {
-  return runOperation(context, phase, async (OperationId) => {
-    const answer = await context.deps.cfn.send(
-      new UpdateStackInstancesCommand({
-        ...context.ref,
-        OperationId,
-        ...targetsOf(context.inputs, group.accounts),
-        Regions: group.regions,
-        OperationPreferences: preferences(context.inputs),
-      }),
-    );
-    return answer.OperationId;
-  });
-}
+type InstanceCallInput = StackSetRef & {
+  OperationId: string;
+  Accounts?: string[];
+  DeploymentTargets?: { OrganizationalUnitIds: string[] };
+  Regions: string[];
+  OperationPreferences: StackSetOperationPreferences;
+};
 
-/** DeleteStackInstances (the stacks are deleted too): only after the destructive gate let it through. */
-export function deleteInstances(
+/** One instance operation over a cross product of accounts (or OUs) × regions. */
+export function instanceOperation(
   context: OperationContext,
+  kind: keyof typeof INSTANCE_CALLS,
   phase: string,
   group: { accounts: string[]; regions: string[] },
 ): Promise<OperationRecord> {
-  return runOperation(context, phase, async (OperationId) => {
-    const answer = await context.deps.cfn.send(
-      new DeleteStackInstancesCommand({
-        ...context.ref,
-        OperationId,
-        ...targetsOf(context.inputs, group.accounts),
-        Regions: group.regions,
-        RetainStacks: false,
-        OperationPreferences: preferences(context.inputs),
-      }),
-    );
-    return answer.OperationId;
-  });
+  return runOperation(context, phase, (OperationId) =>
+    INSTANCE_CALLS[kind](context.deps.cfn, {
+      ...context.ref,
+      OperationId,
+      ...targetsOf(context.inputs, group.accounts),
+      Regions: group.regions,
+      OperationPreferences: preferences(context.inputs),
+    }),
+  );
 }
