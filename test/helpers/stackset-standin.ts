@@ -25,6 +25,8 @@ export interface StandInOptions {
   hang?: boolean;
   /** A race: just before the first call of `action` is handled, someone else's operation starts (ends after `polls` listings). */
   raceBefore?: { action: string; polls: number };
+  /** Called with each call before it is answered (e.g. to change the state at that moment). */
+  onCall?: (action: string, params: Record<string, string>) => void;
   /** DetectStackSetDrift: each instance's drift status (default IN_SYNC). */
   drift?: (account: string, region: string) => 'DRIFTED' | 'IN_SYNC';
 }
@@ -422,6 +424,7 @@ export async function startStackSetStandIn(options: StandInOptions = {}): Promis
       const params = Object.fromEntries(new URLSearchParams(body));
       const action = params.Action ?? '';
       calls.push({ action, params });
+      options.onCall?.(action, params);
       const ns = action === 'GetCallerIdentity' ? STS_NS : CFN_NS;
       const requestId = `standin-${calls.length}`;
       try {

@@ -20,11 +20,12 @@ import {
   type StackSetOperationPreferences,
   type StackSetOperationResultSummary,
 } from '@aws-sdk/client-cloudformation';
-import { awsErrorName, errorMessage } from '../../../src/errors';
-import { describeOperation, listResults, type StackSetDeps, type StackSetRef } from './api';
+import { awsErrorName, errorMessage, GuardError } from '../../../src/errors';
+import { describeOperation, listResults, readStackSet, type StackSetDeps, type StackSetRef } from './api';
 import type { StackSetInputs } from './inputs';
 import { operationId, type RunIdentity } from './operation-id';
 import type { Rollout } from './rollout';
+import { canonicalJson, parseCurrentTemplate } from './template-diff';
 import { waitForIdle, waitForOperation, type Deadline } from '../../../src/cfn/stackset';
 
 /** One operation we started or followed, as it ended, with its per-instance results. */
@@ -116,6 +117,23 @@ export async function runOperation(
   }
 }
 
+/** What CreateStackSet and UpdateStackSet both send: the template, parameters, tags and roles. */
+function settings(inputs: StackSetInputs, rollout: Rollout) {
+  return {
+    TemplateBody: inputs.templateBody,
+    Parameters: rollout.parameters,
+    Capabilities: inputs.capabilities.length ? inputs.capabilities : undefined,
+    Description: inputs.description,
+    AdministrationRoleARN: inputs.administrationRoleArn,
+    ExecutionRoleName: inputs.executionRoleName,
+    AutoDeployment:
+      inputs.autoDeployment === undefined
+        ? undefined
+        : { Enabled: inputs.autoDeployment, RetainStacksOnAccountRemoval: false },
+    ManagedExecution: inputs.managedExecution === undefined ? undefined : { Active: inputs.managedExecution },
+  };
+}
+
 /** CreateStackSet (not an operation; idempotent by its client request token). Returns the stack set id. */
 export async function createStackSet(
   context: OperationContext,
@@ -127,20 +145,9 @@ export async function createStackSet(
     const answer = await context.deps.cfn.send(
       new CreateStackSetCommand({
         ...ref,
-        TemplateBody: inputs.templateBody,
-        Parameters: rollout.parameters,
-        Capabilities: inputs.capabilities.length ? inputs.capabilities : undefined,
+        ...settings(inputs, rollout),
         Tags: inputs.tags.length ? inputs.tags : undefined,
-        Description: inputs.description,
         PermissionModel: inputs.permissionModel,
-        AdministrationRoleARN: inputs.administrationRoleArn,
-        ExecutionRoleName: inputs.executionRoleName,
-        AutoDeployment:
-          inputs.autoDeployment === undefined
-            ? undefined
-            : { Enabled: inputs.autoDeployment, RetainStacksOnAccountRemoval: false },
-        ManagedExecution:
-          inputs.managedExecution === undefined ? undefined : { Active: inputs.managedExecution },
         ClientRequestToken: operationId(context.identity, 'create-set'),
       }),
     );
@@ -149,9 +156,16 @@ export async function createStackSet(
     );
     return answer.StackSetId;
   } catch (error) {
-    // A retried create whose first answer was lost: the stack set is there, which is what we asked for.
-    if (awsErrorName(error) === 'NameAlreadyExistsException') return undefined;
-    throw error;
+    if (awsErrorName(error) !== 'NameAlreadyExistsException') throw error;
+    // A retried create whose first answer was lost left our stack set: go on. One someone else created
+    // between our look and our call is not ours to roll out over.
+    const found = await readStackSet(context.deps, ref);
+    const template = parseCurrentTemplate(found?.TemplateBody).template;
+    if (!template || canonicalJson(template) !== canonicalJson(inputs.template))
+      throw new GuardError(
+        `Stack set ${ref.StackSetName} was created by someone else while this step ran (its template is not ours): run the step again to plan against it.`,
+      );
+    return found?.StackSetId;
   }
 }
 
@@ -162,20 +176,9 @@ export function updateStackSet(context: OperationContext, rollout: Rollout): Pro
     const answer = await context.deps.cfn.send(
       new UpdateStackSetCommand({
         ...ref,
+        ...settings(inputs, rollout),
         OperationId,
-        TemplateBody: inputs.templateBody,
-        Parameters: rollout.parameters,
-        Capabilities: inputs.capabilities.length ? inputs.capabilities : undefined,
         Tags: inputs.tags,
-        Description: inputs.description,
-        AdministrationRoleARN: inputs.administrationRoleArn,
-        ExecutionRoleName: inputs.executionRoleName,
-        AutoDeployment:
-          inputs.autoDeployment === undefined
-            ? undefined
-            : { Enabled: inputs.autoDeployment, RetainStacksOnAccountRemoval: false },
-        ManagedExecution:
-          inputs.managedExecution === undefined ? undefined : { Active: inputs.managedExecution },
         OperationPreferences: preferences(inputs),
       }),
     );

@@ -162,4 +162,35 @@ describe('deploy-stackset rollout (stand-in)', () => {
     expect(standIn.sets.get('orders')?.operations).toHaveLength(1);
     expect(run.outcome.instances).toHaveLength(3);
   });
+
+  it('H1: a CreateStackSet whose answer was lost goes on with the stack set it created', async () => {
+    standIn = await startStackSetStandIn({ loseFirstAnswer: ['CreateStackSet'] });
+    const run = await harness(standIn, TARGETS).run();
+    expect(run.error).toBeUndefined();
+    expect(run.outcome.result).toBe('created');
+    expect(standIn.ops('CreateStackSet').length).toBeGreaterThanOrEqual(2);
+    expect(standIn.sets.size).toBe(1);
+    expect(run.outcome.instances).toHaveLength(3);
+  });
+
+  it('S1: a stack set someone else created between our look and our create is not rolled out over', async () => {
+    standIn = await startStackSetStandIn({
+      onCall: (action) => {
+        if (action !== 'CreateStackSet' || standIn!.sets.has('orders')) return;
+        standIn!.sets.set('orders', {
+          name: 'orders',
+          id: 'orders:theirs',
+          template: 'Resources:\n  Theirs:\n    Type: AWS::SNS::Topic\n',
+          parameters: new Map(),
+          tags: [],
+          instances: new Map(),
+          operations: [],
+        });
+      },
+    });
+    const run = await harness(standIn, TARGETS).run();
+    expect(run.outcome.result).toBe('failed');
+    expect(run.outcome.error).toContain('was created by someone else while this step ran');
+    expect(standIn.ops('CreateStackInstances')).toEqual([]);
+  });
 });
