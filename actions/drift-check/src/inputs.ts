@@ -42,9 +42,16 @@ export const INPUTS = [
   'environment',
   'wait-timeout-minutes',
   'aws-region',
+  'stack-sets',
 ] as const;
 
-export const OUTPUTS = ['drifted', 'drifted-stacks', 'overwrites', 'report-path'] as const;
+export const OUTPUTS = [
+  'drifted',
+  'drifted-stacks',
+  'overwrites',
+  'report-path',
+  'drifted-stack-sets',
+] as const;
 
 export const MODES = ['detect', 'change-set', 'both'] as const;
 export type Mode = (typeof MODES)[number];
@@ -89,6 +96,29 @@ export interface DriftInputs {
   region: string;
   /** Change set name per stack: drift-<stack>-<run id>-<attempt>. */
   changeSetNames: Record<string, string>;
+  /** Stack sets to check with DetectStackSetDrift (S1); a step checks stacks or stack sets, not both. */
+  stackSets?: string[];
+}
+
+/** `stack-sets`: stack set names; given, `stacks` and the change-set inputs are not used (L1). */
+function stackSetsInput(get: InputGetter): string[] {
+  const stackSets = [...new Set(list(get, 'stack-sets', true))];
+  if (stackSets.length === 0) return [];
+  for (const name of stackSets) validateStackName(name, 'stack-sets');
+  if (stackSets.length > MAX_STACKS)
+    throw new InputError(
+      `Input 'stack-sets' lists ${stackSets.length} stack sets; at most ${MAX_STACKS} per run.`,
+    );
+  for (const input of ['stacks', 'template', 'parameter-overrides'])
+    if (optional(get, input) !== undefined)
+      throw new InputError(
+        `Input '${input}' is not used with 'stack-sets' (stack set drift is detected, not planned): check stacks and stack sets in separate steps.`,
+      );
+  if (bool(get, 'revert', false))
+    throw new InputError(
+      "Input 'revert: true' is not available with 'stack-sets' (no drift-aware change sets).",
+    );
+  return stackSets;
 }
 
 const CAPABILITIES = Object.values(Capability) as string[];
@@ -101,8 +131,10 @@ export function changeSetNameFor(stack: string, env: NodeJS.ProcessEnv, now: num
 
 /** Parse and validate every input (L1): any problem is one InputError, before any AWS call. */
 export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: number): DriftInputs {
+  const stackSets = stackSetsInput(get);
   const stacks = list(get, 'stacks', true);
-  if (stacks.length === 0) throw new InputError("Input 'stacks' is required: one stack name per line.");
+  if (stacks.length === 0 && stackSets.length === 0)
+    throw new InputError("Input 'stacks' is required: one stack name per line (or 'stack-sets').");
   if (stacks.length > MAX_STACKS) {
     throw new InputError(
       `Input 'stacks' lists ${stacks.length} stacks; at most ${MAX_STACKS} per run (split them with a matrix).`,
@@ -202,5 +234,6 @@ export function parseInputs(get: InputGetter, env: NodeJS.ProcessEnv, now: numbe
     waitTimeoutMs,
     region,
     changeSetNames,
+    ...(stackSets.length > 0 ? { stackSets } : {}),
   };
 }

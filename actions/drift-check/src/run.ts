@@ -12,6 +12,7 @@ import { bufferedLogger, replayQueue, stackGroupTitle } from './buffered-log';
 import { checkStack, newStackResult, type DriftDeps, type StackResult } from './drift';
 import { parseInputs, type DriftInputs } from './inputs';
 import { publishOutcome, type Published } from './publish';
+import { checkStackSets } from './stackset-drift';
 
 export interface DriftOutcome extends Published {
   inputs: DriftInputs;
@@ -73,6 +74,18 @@ export async function runWith(rt: Runtime): Promise<DriftOutcome> {
   rt.out.addSecret(inputs.githubToken);
   maskNoEchoOverrides(rt.out, inputs.templateParameters, inputs.parameterOverrides);
   const cfn = rt.aws(CloudFormationClient, inputs.region);
+  if (inputs.stackSets?.length) {
+    // S1: stack sets (a step checks stacks or stack sets, never both).
+    const published = await checkStackSets(rt, inputs, {
+      cfn,
+      log: rt.log,
+      clock: rt.clock,
+      cancel: rt.cancel,
+    });
+    const outcome: DriftOutcome = { inputs, results: [], ...published };
+    if (outcome.failure !== undefined) throw new DriftCheckFailed(outcome.failure, outcome);
+    return outcome;
+  }
   rt.log.info(
     `drift-check: ${inputs.stacks.length} stack(s) in ${inputs.region}${inputs.environment ? ` (${inputs.environment})` : ''}, mode ${inputs.mode}, fail-on ${inputs.failOn}, concurrency ${inputs.concurrency}${inputs.revert ? ', revert: true' : ''}.`,
   );
