@@ -9,6 +9,7 @@ import * as amplifyRelease from '../../../actions/amplify-release/src/inputs';
 import * as deployStack from '../../../actions/deploy-stack/src/inputs';
 import * as driftCheck from '../../../actions/drift-check/src/inputs';
 import * as helmGuard from '../../../actions/helm-guard/src/inputs';
+import * as deployStackSet from '../../../actions/deploy-stackset/src/inputs';
 import { actionNames, loadAction, ROOT } from './load';
 
 function workspace(): string {
@@ -64,6 +65,13 @@ const CODE: Record<string, ActionCode> = {
     minimal: { release: 'web', namespace: 'web', version: '1.2.3' },
     nonDefault: { 'on-downgrade': 'skip' },
     parse: (get) => helmGuard.parseInputs(get, { workspace: ws }),
+  },
+  'deploy-stackset': {
+    INPUTS: deployStackSet.INPUTS,
+    OUTPUTS: deployStackSet.OUTPUTS,
+    minimal: { name: 'app', template: 'template.yaml' },
+    nonDefault: { 'wait-timeout-minutes': '61' },
+    parse: (get) => deployStackSet.parseInputs(get, env),
   },
   'amplify-release': {
     INPUTS: amplifyRelease.INPUTS,

@@ -32,12 +32,13 @@ const stepsOf = (w: WorkflowFile): [string, Step][] =>
   jobsOf(w).flatMap(([id, j]) => steps(j).map((s) => [id, s] as [string, Step]));
 
 describe('the reusable workflows exist and are callable', () => {
-  it('four reusable workflows, each on: workflow_call only, with typed and described inputs and outputs', () => {
+  it('five reusable workflows, each on: workflow_call only, with typed and described inputs and outputs', () => {
     expect(reusable.map((w) => w.file.split('/').pop()).sort()).toEqual([
       'cloudformation-deploy.yml',
       'cloudformation-plan.yml',
       'drift-report.yml',
       'release-environment.yml',
+      'stackset-rollout.yml',
     ]);
     for (const w of reusable) {
       expect(Object.keys(w.doc.on)).toEqual(['workflow_call']);

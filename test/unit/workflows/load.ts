@@ -124,7 +124,7 @@ export const usesAwsCredentials = (job: Job): boolean =>
   steps(job).some((s) => (s.uses ?? '').startsWith('aws-actions/configure-aws-credentials@'));
 
 /** Our actions that post a PR comment unless told not to (comment-on-pr defaults to auto). */
-const COMMENTING_ACTIONS = new Set(['deploy-stack', 'drift-check']);
+const COMMENTING_ACTIONS = new Set(['deploy-stack', 'drift-check', 'deploy-stackset']);
 
 /** A job posts a comment when one of its steps does: our actions with comment-on-pr not never, or the comments API. */
 export function postsComment(job: Job): boolean {
