@@ -4,7 +4,7 @@ import type { CleanupResult } from '../../../src/cfn/lifecycle';
 import type { Clock } from '../../../src/clock';
 import type { Logger } from '../../../src/log';
 import type { PlanResult } from '../../../src/plan';
-import type { S3Ops, StsOps } from './aws-extra';
+import type { S3Ops, StsOps } from '../../../src/aws-extra';
 import type { PreflightResult } from './rollback-preflight';
 
 /** What every step takes from outside; only run.ts builds the real one (from the Runtime). */

@@ -16,7 +16,7 @@ import {
   type Parameter,
   type Stack,
 } from '@aws-sdk/client-cloudformation';
-import type { S3Ops } from './aws-extra';
+import type { S3Ops } from '../../../src/aws-extra';
 import {
   declaresNestedStacks,
   findArtifacts,

@@ -16,7 +16,7 @@ import { errorMessage, GuardError } from '../../../src/errors';
 import type { PlanResult } from '../../../src/plan';
 import { proxyConfig, proxyCredentials } from '../../../src/proxy';
 import type { Runtime } from '../../../src/runtime';
-import { accountGuard } from './account';
+import { accountGuard } from '../../../src/account-guard';
 import { createPlan, type ChangeSetPlan } from './change-set';
 import { execute, ExecutionFailed } from './execute';
 import { checkReviewedChangeSet, readReviewedChangeSet, verifyPlanDigest } from './execute-only';
@@ -32,7 +32,7 @@ import { readStack, resolveStackState, type StackState } from './stack-state';
 
 /** The dependencies every step takes, built from the runtime (S3/STS load lazily, through rt.aws). */
 export function deployDeps(rt: Runtime, region: string): DeployDeps {
-  const extra = () => import('./aws-extra');
+  const extra = () => import('../../../src/aws-extra');
   return {
     cfn: rt.aws(CloudFormationClient, region),
     s3: async () => {
@@ -103,7 +103,10 @@ export async function deployStack(rt: Runtime): Promise<DeployRun> {
     const masking = maskNoEchoOverrides(rt.out, facts.parameters, inputs.parameterOverrides);
     const unparsed = unparsedNote(facts);
     if (unparsed) deps.log.info(unparsed);
-    known.accountId = await accountGuard(deps, inputs);
+    known.accountId = await accountGuard(deps, {
+      expectedAccountId: inputs.expectedAccountId,
+      subject: `stack ${inputs.stackName}`,
+    });
     // O1: the deploy order is decided before any change set is created (guards.ts).
     const guardDeps = guards.guardDeps(rt, inputs, deps);
     known.guard = { deps: guardDeps, state: await guards.beforePlan(guardDeps, inputs, known.notes) };

@@ -3,7 +3,7 @@
  * (`src/cfn/stackset.ts`); the mutating calls live in `operations.ts`.
  */
 import type { StackSetReadDeps } from '../../../src/cfn/stackset';
-import type { StsOps } from '../../deploy-stack/src/aws-extra';
+import type { StsOps } from '../../../src/aws-extra';
 
 export interface StackSetDeps extends StackSetReadDeps {
   sts: () => Promise<StsOps>;

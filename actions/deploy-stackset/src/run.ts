@@ -16,7 +16,7 @@ import {
 import { maskNoEchoOverrides, type NoEchoMasking } from '../../../src/cfn/noecho';
 import { errorMessage, GuardError } from '../../../src/errors';
 import type { Runtime } from '../../../src/runtime';
-import { accountGuard } from '../../deploy-stack/src/account';
+import { accountGuard } from '../../../src/account-guard';
 import { listInstances, readStackSet, type StackSetDeps, type StackSetRef } from './api';
 import { applyRollout, settleBefore } from './apply';
 import { parseInputs, type StackSetInputs } from './inputs';
@@ -31,7 +31,7 @@ export function stackSetDeps(rt: Runtime, region: string): StackSetDeps {
   return {
     cfn: rt.aws(CloudFormationClient, region),
     sts: async () => {
-      const aws = await import('../../deploy-stack/src/aws-extra');
+      const aws = await import('../../../src/aws-extra');
       return aws.stsOps(rt.aws(aws.STSClient, region));
     },
     log: rt.log,
@@ -73,7 +73,7 @@ export async function deployStackSet(rt: Runtime): Promise<StackSetRun> {
   try {
     outcome.accountId = await accountGuard(deps, {
       expectedAccountId: inputs.expectedAccountId,
-      stackName: inputs.stackSetName,
+      subject: `stack set ${inputs.stackSetName}`,
     });
     await rollOut(deps, inputs, masking, outcome);
     return { outcome, published: await publish(rt, inputs, outcome) };

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import type { S3Ops } from '../../../actions/deploy-stack/src/aws-extra';
+import type { S3Ops } from '../../../src/aws-extra';
 import {
   findArtifacts,
   rollbackPreflight,

@@ -141,8 +141,9 @@ describe('bad inputs: one InputError, zero AWS calls', () => {
 describe('action.yml', () => {
   const yml = actionYmlContract('drift-check', { INPUTS, OUTPUTS, DEFAULTS });
 
-  it('stacks is required, and the parser really uses the defaults', () => {
-    expect(yml.inputs.stacks).toMatchObject({ required: true });
+  it('stacks or stack-sets: action.yml requires neither (the parser refuses both missing), and the parser really uses the defaults', () => {
+    expect(yml.inputs.stacks).toMatchObject({ required: false });
+    expect(() => parseInputs(mapInputs({}), env, 5)).toThrow(/Input 'stacks' is required/);
     const { 'github-token': _token, ...rest } = declaredDefaults(yml);
     const explicit = parseInputs(mapInputs({ stacks: 'a', ...rest }), env, 5);
     const implicit = parseInputs(mapInputs({ stacks: 'a' }), env, 5);

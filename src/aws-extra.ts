@@ -2,8 +2,8 @@ import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 
 /**
- * S3 and STS calls deploy-stack makes only sometimes (rollback preflight, large templates, account guard).
- * main.ts loads this module with a dynamic import, so the two SDK clients are a separate chunk that a
+ * S3 and STS calls the actions make only sometimes (rollback preflight, large templates, the account guard).
+ * The actions load this module with a dynamic import, so the two SDK clients are a separate chunk that a
  * plain deploy never parses (cold start, bundle size).
  */
 export interface S3Ops {
