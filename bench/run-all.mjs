@@ -15,6 +15,7 @@ const steps = [
   ['node', ['bench/side-by-side.mjs', ...(quick ? ['--quick'] : [])]],
   ['npx', ['tsx', 'bench/render-plan.ts']],
   ['npx', ['tsx', 'bench/drift-check.ts']],
+  ['npx', ['tsx', 'bench/stackset-vs-matrix.mjs', ...(quick ? ['--runs', '1'] : ['--runs', '3'])]],
 ];
 
 let current;
