@@ -15,7 +15,7 @@ const CATEGORIES = [
   ['fault', 'Faults (T1)'],
   ['cancel', 'Cancellation (K1)'],
 ];
-const ACTIONS = ['deploy-stack', 'drift-check', 'amplify-release', 'helm-guard'];
+const ACTIONS = ['deploy-stack', 'deploy-stackset', 'drift-check', 'amplify-release', 'helm-guard'];
 
 const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'gd-reliability-')), 'results.jsonl');
 fs.writeFileSync(out, '');

@@ -13,7 +13,8 @@ import type { DistRun } from './dist';
 import { motoClientConfig } from './moto';
 
 export type Category = 'bad-input' | 'leak' | 'fault' | 'cancel';
-export type ActionName = 'deploy-stack' | 'drift-check' | 'amplify-release' | 'helm-guard';
+export type ActionName =
+  'deploy-stack' | 'deploy-stackset' | 'drift-check' | 'amplify-release' | 'helm-guard';
 
 export interface CaseResult {
   category: Category;
@@ -299,6 +300,20 @@ export function parameterFileCases(input = 'parameter-overrides'): BadInput[] {
     ['L1: inline JSON that does not parse', '[{"ParameterKey":'],
   ];
   return cases.map(([title, value]) => ({ title, inputs: { [input]: value } }));
+}
+
+/** Inputs every AWS action validates alike (environment, comment mode, allow-list, wait, region): L1 rows. */
+export function commonInputCases(): BadInput[] {
+  return [
+    { title: 'L1: environment with a shell metacharacter', inputs: { environment: 'prod;rm' } },
+    { title: 'L1: an unknown comment-on-pr', inputs: { 'comment-on-pr': 'loud' } },
+    {
+      title: 'L1: destructive-allow-list with a shell command',
+      inputs: { 'destructive-allow-list': '$(id)' },
+    },
+    { title: 'L1: wait-timeout-minutes 0', inputs: { 'wait-timeout-minutes': '0' } },
+    { title: 'L1: an unknown capability', inputs: { capabilities: 'CAPABILITY_EVERYTHING' } },
+  ];
 }
 
 /** `length` copies of `char`: over-long values. */
