@@ -107,12 +107,17 @@ export async function deployStack(rt: Runtime): Promise<DeployRun> {
       expectedAccountId: inputs.expectedAccountId,
       subject: `stack ${inputs.stackName}`,
     });
+    // The stack is read while the deploy order is decided (both are reads): one round trip, not two.
+    const stackRead = tracked ? readStack(deps, inputs.stackName) : undefined;
+    // Its failure is taken where it is awaited (deployTemplate); a refusal of the order below leaves it unread.
+    stackRead?.catch(() => undefined);
     // O1: the deploy order is decided before any change set is created (guards.ts).
     const guardDeps = guards.guardDeps(rt, inputs, deps);
     known.guard = { deps: guardDeps, state: await guards.beforePlan(guardDeps, inputs, known.notes) };
-    const outcome = tracked
-      ? await deployTemplate(deps, inputs, { facts, masking, known, tracked })
-      : await executeReviewed(deps, inputs, masking, known);
+    const outcome =
+      tracked && stackRead
+        ? await deployTemplate(deps, inputs, { facts, masking, known, tracked, stackRead })
+        : await executeReviewed(deps, inputs, masking, known);
     return { outcome, published: await publish(rt, inputs, outcome) };
   } catch (error) {
     const cleanup = tracked ? await tracked.cleanup('the deploy did not complete') : undefined;
@@ -128,15 +133,17 @@ interface TemplateRun {
   masking: NoEchoMasking;
   known: Known;
   tracked: TrackedChangeSet;
+  /** DescribeStacks, sent while the deploy order was decided. */
+  stackRead: Promise<Stack | undefined>;
 }
 
 /** create-and-execute / create-only: a change set of our own for the template. */
 async function deployTemplate(
   deps: DeployDeps,
   inputs: DeployInputs,
-  { facts, masking, known, tracked }: TemplateRun,
+  { facts, masking, known, tracked, stackRead }: TemplateRun,
 ): Promise<DeployOutcome> {
-  const state = await resolveStackState(deps, inputs, facts, await readStack(deps, inputs.stackName));
+  const state = await resolveStackState(deps, inputs, facts, await stackRead);
   known.state = state;
   known.notes.push(...state.notes);
   const plan = await createPlan(deps, inputs, facts, state, tracked);

@@ -11,6 +11,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import {
   CreateChangeSetCommand,
   DeleteChangeSetCommand,
+  DescribeStacksCommand,
   ExecuteChangeSetCommand,
 } from '@aws-sdk/client-cloudformation';
 import { createOctokit } from '../../../src/pr-comment';
@@ -91,6 +92,32 @@ describe('O1: deploy order through deploy-stack', () => {
     expect(s.rt.sink.summaries.join('\n')).toContain(
       `Last deployed: commit \`${b.slice(0, 12)}\`, run \`41\` (attempt 1) of \`acme/infra\``,
     );
+  });
+
+  it('O1 (issue #12): the stack is read while the record is read — DescribeStacks goes out before GetParameter answers', async () => {
+    // The first record read is held until released; the re-check before executing answers at once.
+    let releaseRecord: () => void = () => undefined;
+    let stackReadWhileRecordPending = false;
+    const answer = { Parameter: { Name: RECORD_NAME, Value: recordValue(a) } };
+    let reads = 0;
+    ssmMock
+      .on(GetParameterCommand)
+      .callsFake(() =>
+        reads++ === 0 ? new Promise((resolve) => (releaseRecord = () => resolve(answer))) : answer,
+      );
+    const s = deployAt(b);
+    const running = s.run();
+    // Real time: git runs as a child process before the record is read.
+    const until = async (condition: () => boolean) => {
+      for (let waited = 0; waited < 10_000 && !condition(); waited += 10)
+        await new Promise((resolve) => setTimeout(resolve, 10));
+    };
+    await until(() => ssmMock.commandCalls(GetParameterCommand).length > 0);
+    await until(() => cfnMock.commandCalls(DescribeStacksCommand).length > 0);
+    stackReadWhileRecordPending = cfnMock.commandCalls(DescribeStacksCommand).length > 0;
+    releaseRecord();
+    await expect(running).resolves.toMatchObject({ result: 'updated' });
+    expect(stackReadWhileRecordPending).toBe(true);
   });
 
   it('O1: B, then A with the default (warn) → a warning, the deploy proceeds and the record says A', async () => {
