@@ -258,7 +258,12 @@ const visible = (ran: Ran[]) =>
 
 describe('every example workflow runs as written (our actions against the emulator)', () => {
   it('the examples this test knows are the examples that exist', () => {
-    expect([...examples.keys()].sort()).toEqual(['nightly-drift.yml', 'plan-and-deploy.yml', 'release-partition.yml']);
+    expect([...examples.keys()].sort()).toEqual([
+      'nightly-drift.yml',
+      'plan-and-deploy.yml',
+      'release-partition.yml',
+      'stackset-rollout.yml',
+    ]);
   });
 
   it('plan-and-deploy.yml, push: staging then prod deploy (secret NoEcho parameter included), outputs passed on', async () => {
@@ -338,6 +343,22 @@ describe('every example workflow runs as written (our actions against the emulat
     const helmRuns = ran.filter((r) => r.call.action === 'helm-guard');
     for (const r of helmRuns) expect(r.run!.outputs).toMatchObject({ 'pinned-version': '4.13.0' });
     for (const secret of SECRET_VALUES) expect(findLeak(visible(ran), secret)).toBeUndefined();
+  });
+
+  it('stackset-rollout.yml, push then pull_request: the rollout to 3 regions, then its plan (no changes, nothing started)', async () => {
+    const push = await runExample(example('stackset-rollout.yml'), 'push');
+    expect(failures(push.ran)).toEqual([]);
+    expect(ours(push.ran)).toEqual(['baseline/apply: deploy-stackset']);
+    expect(push.jobs.baseline!.result).toBe('success');
+    expect(push.jobs.baseline!.outputs).toMatchObject({ result: 'created', 'failed-instances': '0' });
+    expect(push.jobs.baseline!.outputs['operation-ids']).toMatch(/^[A-Za-z0-9-]+(,[A-Za-z0-9-]+)*$/);
+    const plan = await runExample(example('stackset-rollout.yml'), 'pull_request');
+    expect(failures(plan.ran)).toEqual([]);
+    expect(ours(plan.ran)).toEqual(['baseline/plan: deploy-stackset']);
+    expect(plan.jobs.baseline!.outputs).toMatchObject({ 'plan-destructive-changes': '0' });
+    const planStep = plan.ran.find((r) => r.call.action === 'deploy-stackset')!;
+    expect(planStep.run!.outputs).toMatchObject({ result: 'planned', 'has-changes': 'false' });
+    expect(planStep.run!.outputs['operation-ids']).toBe('');
   });
 
   it('nightly-drift.yml, schedule: drift-check over both prod stacks', async () => {
