@@ -137,6 +137,25 @@ interface TemplateRun {
   stackRead: Promise<Stack | undefined>;
 }
 
+/**
+ * The plan as reviewers see it, and the gate: render it, add the guards' notes (stack policy, rollback triggers)
+ * and the nested-stack blind spot, then H2. Returns the reason to refuse executing, or undefined.
+ */
+async function reviewPlan(
+  deps: DeployDeps,
+  inputs: DeployInputs,
+  known: Known,
+  changeSet: DescribeChangeSetOutputAll,
+  stack: Stack | undefined,
+  masking: NoEchoMasking,
+): Promise<string | undefined> {
+  known.plan = await renderPlan(deps, inputs, changeSet, { accountId: known.accountId, masking });
+  const guard = known.guard as NonNullable<Known['guard']>;
+  known.notes.push(...(await guards.planNotes(guard.deps, inputs, guard.state, stack, changeSet.Changes)));
+  noteNestedBlindSpot(deps.log, inputs, changeSet, known.notes);
+  return gate(inputs, known.plan, changeSet);
+}
+
 /** create-and-execute / create-only: a change set of our own for the template. */
 async function deployTemplate(
   deps: DeployDeps,
@@ -154,13 +173,8 @@ async function deployTemplate(
   known.accountId ??= accountOf(plan.stackId);
   if (state.stack && inputs.rollbackPreflight !== 'off')
     known.preflight = await runRollbackPreflight(deps, inputs, state.stack, known.accountId);
-  known.plan = await renderPlan(deps, inputs, plan.changeSet, { accountId: known.accountId, masking });
   const guard = known.guard as NonNullable<Known['guard']>;
-  known.notes.push(
-    ...(await guards.planNotes(guard.deps, inputs, guard.state, state.stack, plan.changeSet.Changes)),
-  );
-  noteNestedBlindSpot(deps.log, inputs, plan.changeSet, known.notes);
-  const refusal = gate(inputs, known.plan, plan.changeSet);
+  const refusal = await reviewPlan(deps, inputs, known, plan.changeSet, state.stack, masking);
   if (inputs.mode === 'create-only') {
     tracked.keep();
     deps.log.info(
@@ -207,13 +221,8 @@ async function executeReviewed(
   );
   if (reviewed.stack && reviewed.type === 'UPDATE' && inputs.rollbackPreflight !== 'off')
     known.preflight = await runRollbackPreflight(deps, inputs, reviewed.stack, known.accountId);
-  known.plan = await renderPlan(deps, inputs, reviewed.changeSet, { accountId: known.accountId, masking });
   const guard = known.guard as NonNullable<Known['guard']>;
-  known.notes.push(
-    ...(await guards.planNotes(guard.deps, inputs, guard.state, reviewed.stack, reviewed.changeSet.Changes)),
-  );
-  noteNestedBlindSpot(deps.log, inputs, reviewed.changeSet, known.notes);
-  const refusal = gate(inputs, known.plan, reviewed.changeSet);
+  const refusal = await reviewPlan(deps, inputs, known, reviewed.changeSet, reviewed.stack, masking);
   if (refusal) throw new Refused(refusal);
   const stackRef = known.stackId ?? inputs.stackName;
   await guards.beforeExecute(guard.deps, inputs, guard.state, reviewed.type, stackRef, known.notes);
